@@ -1,0 +1,68 @@
+# Trợ lý DVC Giáo dục: every step from a fresh clone to a running bot lives here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+RASA_VENV := .venv-rasa
+PY        := $(VENV)/bin/python
+RASA      := $(RASA_VENV)/bin/rasa
+MODEL     := models/dvc.tar.gz
+
+export PYTHONPATH := $(CURDIR)
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 3
+export PYTHONWARNINGS := ignore::DeprecationWarning
+export API_PORT ?= 8000
+export RASA_PORT ?= 5005
+export ACTIONS_PORT ?= 5055
+
+MODEL_INPUTS := config.yml $(shell find bot textnorm -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
+
+.PHONY: help setup migrate load train run test test-fast bench lint validate clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.installed $(RASA_VENV)/.installed ## Create both Python environments from the lock files
+
+$(VENV)/.installed: requirements/api.lock
+	@scripts/venv.sh 3.11 $(VENV) requirements/api.lock
+
+$(RASA_VENV)/.installed: requirements/rasa.lock
+	@scripts/venv.sh 3.10 $(RASA_VENV) requirements/rasa.lock
+
+migrate: $(VENV)/.installed ## Apply database migrations (SQLite by default, DVC_DATABASE_URL to change)
+	@$(PY) -m api.cli migrate
+
+load: migrate ## Validate kb/ and load it into the database (idempotent; reports what changed)
+	@$(PY) -m api.cli load-kb
+
+train: $(MODEL) ## Train the Rasa model, only when data, domain or config changed
+
+$(MODEL): $(RASA_VENV)/.installed $(MODEL_INPUTS)
+	@echo "==> training the Rasa model"
+	@mkdir -p models
+	@$(RASA) train --quiet --domain bot/domain --data bot/data --config config.yml --out models \
+		--fixed-model-name dvc 2>&1 | grep -vE "UserWarning|^\s*$$|is not used in any story" || true
+	@test -f $(MODEL)
+	@touch $(MODEL)
+
+validate: $(RASA_VENV)/.installed ## Check training data and domain (rasa data validate)
+	@scripts/validate.sh
+
+run: setup load train ## Install, migrate, load the catalogue, train if needed and start everything
+	@scripts/run.sh
+
+test: setup train ## Run the whole test suite (starts API, action server and Rasa on loopback)
+	@$(PY) -m pytest
+
+bench: setup load train ## Print benchmark figures (latency, memory, training time, NLU accuracy)
+	@$(PY) scripts/bench.py
+
+lint: $(VENV)/.installed ## ruff and strict mypy
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy
+
+clean: ## Remove environments, models and the local database
+	rm -rf $(VENV) $(RASA_VENV) models var .pytest_cache .mypy_cache .ruff_cache

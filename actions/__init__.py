@@ -1,0 +1,1 @@
+"""Custom Rasa actions: they turn the catalogue API's answers into replies (one module per concern)."""

@@ -1,0 +1,93 @@
+"""The one small HTTP client the actions use to reach the catalogue API (never the database)."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import httpx
+
+
+class ApiUnavailable(Exception):
+    """The API did not answer (down, timeout, 5xx): the action apologises instead of crashing."""
+
+
+class CatalogueClient:
+    """Async client for the catalogue endpoints, with a short-lived cache for slow-changing data."""
+
+    def __init__(self, base_url: str, timeout: float = 3.0, cache_seconds: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.cache_seconds = cache_seconds
+        self._client: httpx.AsyncClient | None = None
+        self._cache: dict[str, tuple[float, Any]] = {}
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None or self._client.is_closed:
+            self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout)
+        return self._client
+
+    async def _get(self, path: str, params: dict[str, Any] | None = None, cache: bool = False) -> Any:
+        key = f"{path}?{sorted((params or {}).items())}"
+        if cache and key in self._cache and time.monotonic() - self._cache[key][0] < self.cache_seconds:
+            return self._cache[key][1]
+        try:
+            response = await self._http().get(path, params=params)
+        except httpx.HTTPError as exc:
+            raise ApiUnavailable(str(exc)) from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 400:
+            raise ApiUnavailable(f"{path}: HTTP {response.status_code}")
+        data = response.json()
+        if cache:
+            self._cache[key] = (time.monotonic(), data)
+        return data
+
+    async def search(self, text: str) -> dict[str, Any]:
+        """Resolve free text to ranked procedures and topics."""
+        result: dict[str, Any] = await self._get("/api/v1/search", {"q": text[:2000]})
+        return result
+
+    async def procedure(self, slug: str) -> dict[str, Any] | None:
+        """One procedure with its sources, or None when the slug is unknown."""
+        result: dict[str, Any] | None = await self._get(f"/api/v1/procedures/{slug}", cache=True)
+        return result
+
+    async def topic(self, slug: str) -> dict[str, Any] | None:
+        """One general topic, or None."""
+        result: dict[str, Any] | None = await self._get(f"/api/v1/topics/{slug}", cache=True)
+        return result
+
+    async def topics(self) -> list[dict[str, Any]]:
+        """All topics (slug, title)."""
+        result: list[dict[str, Any]] = await self._get("/api/v1/topics", cache=True)
+        return result
+
+    async def procedures(self, **filters: Any) -> list[dict[str, Any]]:
+        """Procedure summaries, filtered as the API allows (field, online_only, popular, audience)."""
+        params = {k: v for k, v in filters.items() if v is not None}
+        result: list[dict[str, Any]] = await self._get("/api/v1/procedures", params, cache=True)
+        return result
+
+    async def fields(self) -> list[dict[str, Any]]:
+        """Fields (lĩnh vực) with procedure counts."""
+        result: list[dict[str, Any]] = await self._get("/api/v1/fields", cache=True)
+        return result
+
+    async def site(self) -> dict[str, Any]:
+        """The Sở's settings (hotline, portals, address)."""
+        result: dict[str, Any] = await self._get("/api/v1/site", cache=True)
+        return result
+
+
+_client: CatalogueClient | None = None
+
+
+def get_client() -> CatalogueClient:
+    """The process-wide client, created on first use (nothing connects at import time)."""
+    global _client
+    if _client is None:
+        _client = CatalogueClient(os.environ.get("DVC_API_URL", "http://127.0.0.1:8000"))
+    return _client

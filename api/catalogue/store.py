@@ -1,0 +1,78 @@
+"""Read access to the loaded catalogue, with search indexes cached per catalogue version."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.catalogue.search import Entry, SearchIndex
+from api.models import CatalogueMeta, ProcedureRow, SourceRow, TopicRow
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The catalogue as of one version: documents, sources and the two search indexes."""
+
+    version: int
+    site: dict[str, Any]
+    procedures: dict[str, dict[str, Any]]
+    topics: dict[str, dict[str, Any]]
+    sources: dict[str, dict[str, Any]]
+    procedure_index: SearchIndex
+    topic_index: SearchIndex
+
+
+_lock = threading.Lock()
+_cache: dict[str, Snapshot] = {}
+
+
+def current_version(session: Session) -> int | None:
+    """The loaded catalogue version, or None when nothing has been loaded."""
+    meta = session.get(CatalogueMeta, 1)
+    return meta.version if meta and meta.loaded_at else None
+
+
+def _build(session: Session, version: int) -> Snapshot:
+    meta = session.get(CatalogueMeta, 1)
+    procedures = {r.slug: r.data for r in session.scalars(select(ProcedureRow))}
+    topics = {r.slug: r.data for r in session.scalars(select(TopicRow))}
+    sources = {r.id: r.data for r in session.scalars(select(SourceRow))}
+    proc_entries = [
+        Entry(
+            "procedure",
+            slug,
+            d["name"],
+            (d["name"], *d.get("former_names", []), *d.get("aliases", []), *([d["code"]] if d.get("code") else [])),
+        )
+        for slug, d in procedures.items()
+    ]
+    topic_entries = [Entry("topic", slug, d["title"], (d["title"], *d.get("aliases", []))) for slug, d in topics.items()]
+    return Snapshot(
+        version=version,
+        site=dict(meta.site) if meta else {},
+        procedures=procedures,
+        topics=topics,
+        sources=sources,
+        procedure_index=SearchIndex("procedure", proc_entries),
+        topic_index=SearchIndex("topic", topic_entries),
+    )
+
+
+def snapshot(session: Session) -> Snapshot | None:
+    """The current snapshot, rebuilt only when the loader has bumped the catalogue version."""
+    version = current_version(session)
+    if version is None:
+        return None
+    key = str(session.get_bind().url)
+    cached = _cache.get(key)
+    if cached and cached.version == version:
+        return cached
+    with _lock:
+        cached = _cache.get(key)
+        if not cached or cached.version != version:
+            cached = _cache[key] = _build(session, version)
+    return cached

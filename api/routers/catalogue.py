@@ -1,0 +1,172 @@
+"""Catalogue endpoints: procedures, topics, sources, site settings and free-text search."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel
+
+from api.catalogue.loader import SOURCE_KEYS
+from api.deps import SettingsDep, SnapshotDep
+
+router = APIRouter(prefix="/api/v1", tags=["catalogue"])
+
+
+class ProcedureSummary(BaseModel):
+    """A procedure in a list."""
+
+    slug: str
+    code: str | None
+    name: str
+    field: str | None
+    audience: str
+    online_level: str | None
+    online_only: bool
+    verified: bool
+
+
+class SearchHit(BaseModel):
+    """One search result."""
+
+    kind: Literal["procedure", "topic"]
+    slug: str
+    title: str
+    score: float
+    matched_name: str
+
+
+class SearchResult(BaseModel):
+    """Ranked procedures and topics for a text, and how sure the match is."""
+
+    query: str
+    status: Literal["match", "ambiguous", "none"]
+    known_tokens: list[str]
+    unknown_tokens: list[str]
+    procedures: list[SearchHit]
+    topics: list[SearchHit]
+
+
+def _summary(data: dict[str, Any]) -> ProcedureSummary:
+    return ProcedureSummary(
+        slug=data["slug"],
+        code=data.get("code"),
+        name=data["name"],
+        field=(data.get("field") or {}).get("value"),
+        audience=data.get("audience", "citizen"),
+        online_level=(data.get("online_level") or {}).get("value"),
+        online_only=bool((data.get("online_only_pilot") or {}).get("value")),
+        verified=bool(data.get("verified")),
+    )
+
+
+def _used_sources(data: Any, registry: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The registry entries a document cites, in order of first citation."""
+    seen: dict[str, None] = {}
+
+    def walk(obj: Any) -> None:
+        if isinstance(obj, dict):
+            for key, value in obj.items():
+                if key in SOURCE_KEYS and isinstance(value, list):
+                    seen.update(dict.fromkeys(value))
+                else:
+                    walk(value)
+        elif isinstance(obj, list):
+            for value in obj:
+                walk(value)
+
+    walk(data)
+    return [{"id": sid, **registry[sid]} for sid in seen if sid in registry]
+
+
+@router.get("/procedures", response_model=list[ProcedureSummary])
+def list_procedures(
+    snap: SnapshotDep,
+    field: str | None = Query(None, description="lĩnh vực, accent-insensitive substring"),
+    audience: Literal["citizen", "organization"] | None = None,
+    online_only: bool | None = None,
+    popular: bool = False,
+) -> list[ProcedureSummary]:
+    """List procedures, filtered by field, audience, the online-only pilot flag or popularity."""
+    from textnorm import normalize
+
+    items = [_summary(d) for d in snap.procedures.values()]
+    if field:
+        wanted = normalize(field)
+        items = [p for p in items if p.field and wanted in normalize(p.field)]
+    if audience:
+        items = [p for p in items if p.audience == audience]
+    if online_only is not None:
+        items = [p for p in items if p.online_only == online_only]
+    if popular:
+        order = snap.site.get("popular_procedures", [])
+        items = sorted((p for p in items if p.slug in order), key=lambda p: order.index(p.slug))
+        return items
+    priority = {slug: d.get("priority") or 999 for slug, d in snap.procedures.items()}
+    return sorted(items, key=lambda p: (priority[p.slug], p.name))
+
+
+@router.get("/procedures/{key}")
+def get_procedure(key: str, snap: SnapshotDep) -> dict[str, Any]:
+    """One procedure by slug or national code, with the sources it cites resolved."""
+    data = snap.procedures.get(key) or next((d for d in snap.procedures.values() if d.get("code") == key), None)
+    if data is None:
+        raise HTTPException(status_code=404, detail=f"no procedure '{key}'")
+    return {**data, "source_list": _used_sources(data, snap.sources)}
+
+
+@router.get("/topics")
+def list_topics(snap: SnapshotDep) -> list[dict[str, str]]:
+    """All general topics (slug and title)."""
+    return [{"slug": slug, "title": d["title"]} for slug, d in sorted(snap.topics.items())]
+
+
+@router.get("/topics/{slug}")
+def get_topic(slug: str, snap: SnapshotDep) -> dict[str, Any]:
+    """One general topic, with its sources resolved."""
+    data = snap.topics.get(slug)
+    if data is None:
+        raise HTTPException(status_code=404, detail=f"no topic '{slug}'")
+    return {**data, "source_list": _used_sources(data, snap.sources)}
+
+
+@router.get("/fields")
+def list_fields(snap: SnapshotDep) -> list[dict[str, Any]]:
+    """The fields (lĩnh vực) with how many procedures each has."""
+    counts: dict[str, int] = {}
+    for d in snap.procedures.values():
+        name = (d.get("field") or {}).get("value") or "Khác"
+        counts[name] = counts.get(name, 0) + 1
+    return [{"field": k, "count": v} for k, v in sorted(counts.items(), key=lambda kv: -kv[1])]
+
+
+@router.get("/site")
+def get_site(snap: SnapshotDep) -> dict[str, Any]:
+    """The Sở's settings from site.yaml (province, hotline, portals)."""
+    return snap.site
+
+
+@router.get("/search", response_model=SearchResult)
+def search(
+    snap: SnapshotDep,
+    settings: SettingsDep,
+    q: str = Query(..., min_length=1, max_length=10_000),
+    limit: int = Query(5, ge=1, le=20),
+) -> SearchResult:
+    """Resolve free text (any accents, typos, abbreviations, aliases) to ranked procedures and topics."""
+    known, unknown = snap.procedure_index.split_query(q)
+    procs = snap.procedure_index.search(q, limit=limit)
+    topics = snap.topic_index.search(q, limit=limit)
+    threshold = settings.search_min_score
+    status: Literal["match", "ambiguous", "none"] = "none"
+    if procs and procs[0].score >= threshold:
+        close = len(procs) > 1 and procs[0].score - procs[1].score < settings.search_ambiguity_gap
+        status = "ambiguous" if close else "match"
+    return SearchResult(
+        query=q[:200],
+        status=status,
+        known_tokens=known,
+        unknown_tokens=unknown,
+        procedures=[SearchHit(**vars(h)) for h in procs],
+        topics=[SearchHit(**vars(h)) for h in topics],
+    )

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Start the API, the action server and Rasa on loopback; Ctrl-C stops all of them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p var/log
+: "${API_PORT:=8000}" "${RASA_PORT:=5005}" "${ACTIONS_PORT:=5055}" "${DVC_BIND:=127.0.0.1}"
+export DVC_API_URL="http://127.0.0.1:${API_PORT}"
+export ACTION_ENDPOINT_URL="http://127.0.0.1:${ACTIONS_PORT}/webhook"
+export SANIC_HOST="$DVC_BIND"
+endpoints=bot/endpoints.yml
+[ "${DVC_PROFILE:-}" = "production" ] && endpoints=bot/endpoints.production.yml
+
+pids=()
+stop() {
+  trap - EXIT INT TERM
+  echo; echo "Stopping..."
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "Stopped."
+}
+trap stop EXIT INT TERM
+
+wait_for() {  # name url seconds
+  local deadline=$((SECONDS + $3))
+  until curl -fsS -o /dev/null "$2" 2>/dev/null; do
+    if [ $SECONDS -ge $deadline ]; then echo "!! $1 did not start: see var/log/$1.log"; tail -n 20 "var/log/$1.log"; exit 1; fi
+    sleep 0.5
+  done
+  echo "==> $1 ready"
+}
+
+.venv/bin/uvicorn api.main:app --host "$DVC_BIND" --port "$API_PORT" --log-level warning >var/log/api.log 2>&1 &
+pids+=($!)
+.venv-rasa/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
+pids+=($!)
+rasa_args=(run --model models/dvc.tar.gz --endpoints "$endpoints" --credentials bot/credentials.yml
+           --interface "$DVC_BIND" --port "$RASA_PORT" --cors "http://localhost:${API_PORT}" --cors "http://127.0.0.1:${API_PORT}")
+if [ -n "${RASA_AUTH_TOKEN:-}" ]; then rasa_args+=(--enable-api --auth-token "$RASA_AUTH_TOKEN"); fi
+.venv-rasa/bin/rasa "${rasa_args[@]}" >var/log/rasa.log 2>&1 &
+pids+=($!)
+
+wait_for api "http://127.0.0.1:${API_PORT}/health" 60
+wait_for actions "http://127.0.0.1:${ACTIONS_PORT}/health" 120
+wait_for rasa "http://127.0.0.1:${RASA_PORT}/" 180
+
+cat <<TXT
+
+Trợ lý DVC Giáo dục is running (logs in var/log/):
+  Chat (REST):    curl -s -XPOST http://127.0.0.1:${RASA_PORT}/webhooks/rest/webhook -d '{"sender":"demo","message":"xin ban sao bang tot nghiep can giay to gi"}'
+  Rasa socket.io: http://127.0.0.1:${RASA_PORT}/socket.io
+  API docs:       http://127.0.0.1:${API_PORT}/docs
+  API health:     http://127.0.0.1:${API_PORT}/health
+  Action server:  http://127.0.0.1:${ACTIONS_PORT}/health
+Press Ctrl-C to stop.
+TXT
+wait -n "${pids[@]}"
+echo "!! a service exited: see var/log/"

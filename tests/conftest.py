@@ -1,0 +1,111 @@
+"""Shared fixtures: a migrated, loaded SQLite database and the real services on loopback."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from api.catalogue.loader import load_catalogue, read_catalogue
+from api.cli import migrate
+from api.db import session_factory
+from api.settings import ROOT, get_settings
+from tests import servers
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def logdir(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    """Where service logs go (kept under tests/artifacts for CI inspection)."""
+    path = ARTIFACTS / "logs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> object:
+    """kb/ and site.yaml, validated."""
+    return read_catalogue(ROOT / "kb", ROOT / "site.yaml")
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory: pytest.TempPathFactory, catalogue: object) -> str:
+    """A fresh SQLite database, migrated and loaded with the catalogue."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'dvc.db'}"
+    migrate(url)
+    with session_factory(url)() as session:
+        load_catalogue(session, catalogue)  # type: ignore[arg-type]
+    return url
+
+
+@pytest.fixture()
+def api_settings(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point the in-process API at the test database."""
+    monkeypatch.setenv("DVC_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def api_url(db_url: str, logdir: pathlib.Path) -> Iterator[str]:
+    """The real API server (uvicorn) on a free loopback port."""
+    port = servers.free_port()
+    env = servers.base_env(DVC_DATABASE_URL=db_url)
+    with servers.service("api", servers.api_args(port), env, f"http://127.0.0.1:{port}/health", logdir, 60):
+        yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def actions_url(api_url: str, logdir: pathlib.Path) -> Iterator[str]:
+    """The real action server, talking to the test API over HTTP."""
+    port = servers.free_port()
+    env = servers.base_env(DVC_API_URL=api_url)
+    with servers.service("actions", servers.actions_args(port), env, f"http://127.0.0.1:{port}/health", logdir, 120):
+        yield f"http://127.0.0.1:{port}"
+
+
+@dataclass(frozen=True)
+class RasaServer:
+    """A running Rasa server: its URL and the token of its HTTP API."""
+
+    url: str
+    token: str
+
+    def say(self, sender: str, message: str, timeout: float = 30) -> list[dict[str, object]]:
+        """Send one user message over the REST channel; return the bot's messages."""
+        response = httpx.post(f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=timeout)
+        response.raise_for_status()
+        messages: list[dict[str, object]] = response.json()
+        return messages
+
+    def parse(self, text: str) -> dict[str, object]:
+        """NLU only: /model/parse."""
+        response = httpx.post(f"{self.url}/model/parse", params={"token": self.token}, json={"text": text}, timeout=30)
+        response.raise_for_status()
+        result: dict[str, object] = response.json()
+        return result
+
+
+@pytest.fixture(scope="session")
+def rasa(actions_url: str, logdir: pathlib.Path) -> Iterator[RasaServer]:
+    """The real Rasa server with the model trained from this repo, REST channel on loopback."""
+    if not servers.MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does it)")
+    port = servers.free_port()
+    token = secrets.token_hex(16)
+    env = servers.base_env(ACTION_ENDPOINT_URL=f"{actions_url}/webhook")
+    args = servers.rasa_args(port, ROOT / "bot" / "endpoints.yml", token)
+    with servers.service("rasa", args, env, f"http://127.0.0.1:{port}/", logdir, 240):
+        yield RasaServer(f"http://127.0.0.1:{port}", token)
+
+
+def in_ci() -> bool:
+    """True in CI, where production-profile tests must run and never skip."""
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")

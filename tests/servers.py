@@ -1,0 +1,92 @@
+"""Start the real services (API, action server, Rasa) as subprocesses on free loopback ports for tests."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+UVICORN_BIN = ROOT / ".venv" / "bin" / "uvicorn"
+MODEL = ROOT / "models" / "dvc.tar.gz"
+
+
+def free_port() -> int:
+    """A TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def base_env(**extra: str) -> dict[str, str]:
+    """Environment for a child service: quiet logs, repo on the path, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DVC_")}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        PYTHONWARNINGS="ignore",
+        SANIC_HOST="127.0.0.1",
+    )
+    env.update(extra)
+    return env
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: pathlib.Path, timeout: float) -> None:
+    """Poll `url` until it answers 200; fail with the service log if it dies or times out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"service exited ({proc.returncode}); log:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} not up after {timeout}s; log:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def service(name: str, args: list[str], env: dict[str, str], ready_url: str, logdir: pathlib.Path, timeout: float) -> Iterator[subprocess.Popen[bytes]]:
+    """Run one service for the duration of the block, then stop it."""
+    log = logdir / f"{name}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(ready_url, proc, log, timeout)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def api_args(port: int) -> list[str]:
+    """Command line of the API server."""
+    return [str(UVICORN_BIN), "api.main:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+
+
+def actions_args(port: int) -> list[str]:
+    """Command line of the action server."""
+    return [str(RASA_BIN), "run", "actions", "--actions", "actions", "--port", str(port)]
+
+
+def rasa_args(port: int, endpoints: pathlib.Path, token: str) -> list[str]:
+    """Command line of the Rasa server with the REST channel and the token-protected HTTP API."""
+    return [
+        str(RASA_BIN), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
+        "--credentials", str(ROOT / "bot" / "credentials.yml"), "--interface", "127.0.0.1",
+        "--port", str(port), "--enable-api", "--auth-token", token,
+    ]  # fmt: skip

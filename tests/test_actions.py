@@ -1,0 +1,103 @@
+"""The action server over HTTP against the real API (and against a dead one)."""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from tests import servers
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.rasa
+
+
+def domain() -> dict[str, Any]:
+    """The domain files merged as Rasa sends them to the action server (responses and slots suffice)."""
+    merged: dict[str, Any] = {"responses": {}, "slots": {}, "intents": [], "entities": []}
+    for path in sorted((ROOT / "bot" / "domain").glob("*.yml")):
+        part = yaml.safe_load(path.read_text(encoding="utf-8"))
+        merged["responses"].update(part.get("responses", {}))
+        merged["slots"].update(part.get("slots", {}))
+        merged["intents"] += part.get("intents", [])
+        merged["entities"] += part.get("entities", [])
+    return merged
+
+
+def run_action(url: str, intent: str, text: str, slots: dict[str, Any] | None = None, entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Call action_answer the way Rasa does and return the action server's JSON answer."""
+    tracker = {
+        "sender_id": "action-test",
+        "slots": {"procedure_slug": None, "last_aspect": None, "topic_slug": None, "field": None, **(slots or {})},
+        "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []},
+        "events": [],
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {},
+        "latest_action_name": "action_listen",
+    }
+    body = {"next_action": "action_answer", "sender_id": "action-test", "tracker": tracker, "domain": domain(), "version": "3.6.21"}
+    response = httpx.post(f"{url}/webhook", json=body, timeout=30)
+    response.raise_for_status()
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def reply_text(result: dict[str, Any]) -> str:
+    """All texts of the action's responses."""
+    return "\n".join(r.get("text") or "" for r in result["responses"])
+
+
+def slot_events(result: dict[str, Any]) -> dict[str, Any]:
+    """Slots the action set."""
+    return {e["name"]: e["value"] for e in result["events"] if e["event"] == "slot"}
+
+
+def test_fee_answer_sets_slots_and_cites_source(actions_url: str) -> None:
+    result = run_action(actions_url, "ask_fee", "phí xin cấp lại bản sao bằng tốt nghiệp là bao nhiêu")
+    assert slot_events(result) == {"procedure_slug": "ban_sao_van_bang_tu_so_goc", "last_aspect": "fee"}
+    text = reply_text(result)
+    assert "Nguồn:" in text
+    assert result["responses"][0]["buttons"]
+
+
+def test_follow_up_without_procedure_uses_slot(actions_url: str) -> None:
+    result = run_action(actions_url, "ask_processing_time", "mất mấy ngày ạ", slots={"procedure_slug": "xin_hoc_lai"})
+    assert "Thời hạn giải quyết" in reply_text(result)
+    assert slot_events(result)["procedure_slug"] == "xin_hoc_lai"
+
+
+def test_question_without_any_procedure_asks_which(actions_url: str) -> None:
+    result = run_action(actions_url, "ask_documents", "cần giấy tờ gì ạ")
+    assert "thủ tục nào" in reply_text(result)
+    assert len(result["responses"][0]["buttons"]) >= 2
+
+
+def test_how_online_without_procedure_explains_general_steps(actions_url: str) -> None:
+    result = run_action(actions_url, "ask_how_online", "nộp online như thế nào")
+    assert "Nguồn:" in reply_text(result)
+
+
+def test_online_only_list(actions_url: str) -> None:
+    result = run_action(actions_url, "ask_online_only", "những thủ tục nào bắt buộc nộp trực tuyến")
+    text = reply_text(result)
+    assert "trực tuyến" in text
+
+
+@pytest.fixture(scope="module")
+def dead_api_actions_url(logdir: pathlib.Path) -> Iterator[str]:
+    """An action server whose API is down (nothing listens on the port)."""
+    port, dead = servers.free_port(), servers.free_port()
+    env = servers.base_env(DVC_API_URL=f"http://127.0.0.1:{dead}")
+    with servers.service("actions-dead-api", servers.actions_args(port), env, f"http://127.0.0.1:{port}/health", logdir, 120):
+        yield f"http://127.0.0.1:{port}"
+
+
+def test_dead_api_gets_apology_not_crash(dead_api_actions_url: str) -> None:
+    result = run_action(dead_api_actions_url, "ask_fee", "lệ phí chuyển trường", slots={"hotline": "1900 0000"})
+    text = reply_text(result)
+    assert "tạm gián đoạn" in text and "1900 0000" in text
