@@ -15,6 +15,7 @@ from actions.texts import Texts
 
 logger = logging.getLogger(__name__)
 
+MAX_MESSAGE = 1000  # longer messages get a polite request to shorten rather than a guess
 # Aspect questions that, with no procedure at all, are really about a general topic.
 TOPIC_FOR_ASPECT = {"how_online": "submit_online_steps", "postal": "postal_service", "online_level": "service_levels"}
 
@@ -50,6 +51,9 @@ class ActionAnswer(Action):
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name") or "nlu_fallback"
         text = str(message.get("text") or "")
+        if len(text) > MAX_MESSAGE:
+            await self._need_procedure(dispatcher, texts, client, "utter_too_long", site)
+            return []
         if intent == "greet":
             return await self._greet(dispatcher, texts, client, site)
         if intent == "list_procedures":

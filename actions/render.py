@@ -87,7 +87,8 @@ def _fact_sources(proc: dict[str, Any], aspect: str) -> list[str]:
         return list(get("online_only_pilot", {}).get("sources", []))
     if aspect in ("postal", "where", "how_online"):
         return list(get("channels", {}).get("sources", [])) + list(get("agency", {}).get("sources", []))
-    return list(get("name_sources", [])) + list(get("code_sources", []))
+    specific = _fact_sources(proc, "documents") + _fact_sources(proc, "time")
+    return specific + list(get("name_sources", [])) + list(get("code_sources", []))
 
 
 def footer(texts: Texts, proc: dict[str, Any], aspect: str) -> str:

@@ -11,15 +11,15 @@ class Texts:
     def __init__(self, domain: dict[str, Any]) -> None:
         self._responses: dict[str, Any] = domain.get("responses", {})
 
-    def get(self, name: str, **values: Any) -> str:
+    def get(self, response: str, /, **values: Any) -> str:
         """The first variant of a response, with {placeholders} filled; missing values become ''."""
-        variants = self._responses.get(name) or [{"text": ""}]
+        variants = self._responses.get(response) or [{"text": ""}]
         template = str(variants[0].get("text", ""))
         return template.format_map(_Blank(values))
 
-    def button(self, name: str, payload: str) -> dict[str, str]:
+    def button(self, response: str, payload: str) -> dict[str, str]:
         """A quick-reply button whose title is a domain response."""
-        return {"title": self.get(name), "payload": payload}
+        return {"title": self.get(response), "payload": payload}
 
 
 class _Blank(dict):  # type: ignore[type-arg]

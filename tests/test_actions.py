@@ -58,7 +58,7 @@ def slot_events(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_fee_answer_sets_slots_and_cites_source(actions_url: str) -> None:
-    result = run_action(actions_url, "ask_fee", "phí xin cấp lại bản sao bằng tốt nghiệp là bao nhiêu")
+    result = run_action(actions_url, "ask_fee", "phí xin bản sao bằng tốt nghiệp từ sổ gốc là bao nhiêu")
     assert slot_events(result) == {"procedure_slug": "ban_sao_van_bang_tu_so_goc", "last_aspect": "fee"}
     text = reply_text(result)
     assert "Nguồn:" in text

@@ -103,8 +103,13 @@ def test_bad_input_gets_polite_reply_without_echo(rasa: RasaServer, message: str
     reply = rasa.say(sender(), message)
     text = text_of(reply)
     assert reply and text.strip(), "always a reply"
-    assert "<script" not in text and "onerror" not in text and "DROP TABLE" not in text
-    assert "anh/chị" in text or "Anh/chị" in text
+    assert "<script" not in text and "<img" not in text and "onerror" not in text and "DROP TABLE" not in text
+    assert "anh/chị" in text.lower() or "«" in text, "a polite message or a real answer"
+
+
+def test_very_long_message_asks_to_shorten(rasa: RasaServer) -> None:
+    text = text_of(rasa.say(sender(), "cho em hỏi về chuyển trường " * 400))
+    assert "ngắn gọn" in text
 
 
 def test_database_untouched_by_sql_fragment(rasa: RasaServer) -> None:

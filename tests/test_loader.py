@@ -34,15 +34,17 @@ def test_load_is_idempotent_and_reports_changes(tmp_path: pathlib.Path, catalogu
 def test_edit_and_removal_are_reported(tmp_path: pathlib.Path) -> None:
     kb = tmp_path / "kb"
     shutil.copytree(ROOT / "kb", kb)
+    path = kb / "procedures" / "xin_hoc_lai.yaml"
+    extra = kb / "procedures" / "demo_extra.yaml"
+    extra.write_text(path.read_text(encoding="utf-8").replace("slug: xin_hoc_lai", "slug: demo_extra"), encoding="utf-8")
     url = fresh_db(tmp_path)
     with session_factory(url)() as session:
         load_catalogue(session, read_catalogue(kb, ROOT / "site.yaml"))
-        path = kb / "procedures" / "xin_hoc_lai.yaml"
         path.write_text(path.read_text(encoding="utf-8").replace("verified: true", "verified: false"), encoding="utf-8")
-        (kb / "procedures" / "tu_van_du_hoc.yaml").unlink()
+        extra.unlink()
         report = load_catalogue(session, read_catalogue(kb, ROOT / "site.yaml"))
     assert report.changes["procedures"]["updated"] == ["xin_hoc_lai"]
-    assert report.changes["procedures"]["removed"] == ["tu_van_du_hoc"]
+    assert report.changes["procedures"]["removed"] == ["demo_extra"]
 
 
 @pytest.mark.parametrize(

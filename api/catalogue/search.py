@@ -23,8 +23,13 @@ _STOPWORDS_FILE = pathlib.Path(__file__).with_name("stopwords.yml")
 def _stoplists() -> dict[str, frozenset[str] | tuple[str, ...]]:
     """Stop phrases (longest first), common stop words and the procedure-only ones, normalised like user text."""
     data = yaml.safe_load(_STOPWORDS_FILE.read_text(encoding="utf-8"))
+
+    def phrases(items: list[str]) -> tuple[str, ...]:
+        return tuple(sorted({normalize(p) for p in items}, key=len, reverse=True))
+
     return {
-        "phrases": tuple(sorted({normalize(p) for p in data["phrases"]}, key=len, reverse=True)),
+        "topic_phrases": phrases(data["phrases"]),
+        "procedure_phrases": phrases(data["phrases"] + data["procedure_phrases"]),
         "topic": frozenset(normalize(w) for w in data["words"]),
         "procedure": frozenset(normalize(w) for w in data["words"] + data["procedure_words"]),
     }
@@ -34,7 +39,7 @@ def content_tokens(text: str, kind: Kind = "procedure") -> list[str]:
     """Normalise text and drop the words that carry the question rather than the procedure or topic."""
     lists = _stoplists()
     padded = f" {normalize(text)} "
-    for phrase in lists["phrases"]:
+    for phrase in lists[f"{kind}_phrases"]:
         while f" {phrase} " in padded:
             padded = padded.replace(f" {phrase} ", " ")
     stop = lists[kind]
