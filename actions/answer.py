@@ -100,7 +100,7 @@ class ActionAnswer(Action):
     async def _popular_buttons(self, texts: Texts, client: CatalogueClient) -> list[Button]:
         popular = await client.procedures(popular=True)
         buttons = [{"title": p["name"], "payload": payload("ask_overview", procedure_slug=p["slug"])} for p in popular[:4]]
-        return buttons + [texts.button("utter_button_list", "/list_procedures")]
+        return [*buttons, texts.button("utter_button_list", "/list_procedures")]
 
     async def _greet(
         self, dispatcher: CollectingDispatcher, texts: Texts, client: CatalogueClient, site: dict[str, Any]
@@ -201,7 +201,8 @@ class ActionAnswer(Action):
         fields = await client.fields()
         total = sum(f["count"] for f in fields)
         buttons = [
-            {"title": f"{f['field']} ({f['count']})", "payload": payload("list_procedures", field=f["field"])} for f in fields[:10]
+            {"title": f"{f['field']} ({f['count']})", "payload": payload("list_procedures", field=f["field"])}
+            for f in fields[:10]
         ]
         dispatcher.utter_message(text=texts.get("utter_answer_list_fields", count=total), buttons=buttons)
         return []

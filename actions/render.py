@@ -110,9 +110,7 @@ def footer(texts: Texts, proc: dict[str, Any], aspect: str) -> str:
 def next_buttons(texts: Texts, slug: str, current: str) -> list[Button]:
     """Buttons for the natural next questions about the same procedure (at most four)."""
     buttons = [
-        texts.button(name, payload(INTENT_OF[aspect], procedure_slug=slug))
-        for aspect, name in NEXT_BUTTONS
-        if aspect != current
+        texts.button(name, payload(INTENT_OF[aspect], procedure_slug=slug)) for aspect, name in NEXT_BUTTONS if aspect != current
     ]
     return buttons[:4]
 
@@ -127,7 +125,11 @@ def _channels(texts: Texts, proc: dict[str, Any]) -> str:
     ch = proc.get("channels") or {}
     words = [
         texts.get(word)
-        for key, word in (("in_person", "utter_word_in_person"), ("online", "utter_word_online"), ("postal_submit", "utter_word_postal"))
+        for key, word in (
+            ("in_person", "utter_word_in_person"),
+            ("online", "utter_word_online"),
+            ("postal_submit", "utter_word_postal"),
+        )
         if ch.get(key)
     ]
     return ", ".join(words) or texts.get("utter_word_unknown")
@@ -178,7 +180,9 @@ def fact_text(texts: Texts, aspect: str, proc: dict[str, Any], site: dict[str, A
         level = proc.get("online_level") or {}
         lines = [texts.get(f"utter_answer_level_{level.get('value') or 'unknown'}", **common)]
         if not level.get("value") and (proc.get("channels") or {}).get("online"):
-            lines.append(texts.get("utter_answer_level_online_channel", portal=site.get("portal_province") or site.get("portal_national")))
+            lines.append(
+                texts.get("utter_answer_level_online_channel", portal=site.get("portal_province") or site.get("portal_national"))
+            )
         history = "; ".join(f"{h['level']} ({h['where']})" for h in level.get("history", [])[:3])
         if history:
             lines.append(texts.get("utter_answer_level_history", history=history))
@@ -188,22 +192,39 @@ def fact_text(texts: Texts, aspect: str, proc: dict[str, Any], site: dict[str, A
         if pilot.get("value"):
             registry = {s["id"]: s for s in proc.get("source_list", [])}
             where = ", ".join(shorten(registry[s]["title"], 80) for s in pilot.get("sources", []) if s in registry)
-            return texts.get("utter_answer_online_only_yes", where=where, portal=site.get("portal_province") or site.get("portal_national"), **common)
+            return texts.get(
+                "utter_answer_online_only_yes",
+                where=where,
+                portal=site.get("portal_province") or site.get("portal_national"),
+                **common,
+            )
         return texts.get("utter_answer_online_only_no", **common)
     if aspect == "postal":
         ch = proc.get("channels") or {}
-        return texts.get("utter_answer_postal", submit=_yes_no(texts, ch.get("postal_submit")), result=_yes_no(texts, ch.get("postal_result")), **common)
+        return texts.get(
+            "utter_answer_postal",
+            submit=_yes_no(texts, ch.get("postal_submit")),
+            result=_yes_no(texts, ch.get("postal_result")),
+            **common,
+        )
     if aspect == "where":
         agency = shorten((proc.get("agency") or {}).get("value"), 260)
         lines = [texts.get("utter_answer_where", agency=agency, channels=_channels(texts, proc), **common)]
         if site.get("address"):
-            lines.append(texts.get("utter_answer_where_office", address=site["address"], office_hours=site.get("office_hours", "")))
+            lines.append(
+                texts.get("utter_answer_where_office", address=site["address"], office_hours=site.get("office_hours", ""))
+            )
         return "\n".join(lines)
     if aspect == "how_online":
         steps = [s["value"] for s in (extra.get("steps_topic") or {}).get("steps", [])]
         lines = [texts.get("utter_answer_how_online", steps=bullets(steps), **common)] if steps else []
         lines.append(fact_text(texts, "online_level", proc, site, extra))
-        lines.append(texts.get("utter_answer_how_online_link", url=proc.get("online_url") or site.get("portal_province") or site.get("portal_national")))
+        lines.append(
+            texts.get(
+                "utter_answer_how_online_link",
+                url=proc.get("online_url") or site.get("portal_province") or site.get("portal_national"),
+            )
+        )
         return "\n".join(lines)
     time = shorten((proc.get("processing_time") or {}).get("value"), 120) or texts.get("utter_word_unknown")
     code = texts.get("utter_word_code", code=proc["code"]) if proc.get("code") else ""

@@ -56,7 +56,9 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: pathlib.Path, ti
 
 
 @contextmanager
-def service(name: str, args: list[str], env: dict[str, str], ready_url: str, logdir: pathlib.Path, timeout: float) -> Iterator[subprocess.Popen[bytes]]:
+def service(
+    name: str, args: list[str], env: dict[str, str], ready_url: str, logdir: pathlib.Path, timeout: float
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run one service for the duration of the block, then stop it."""
     log = logdir / f"{name}.log"
     with log.open("wb") as out:

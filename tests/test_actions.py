@@ -28,7 +28,9 @@ def domain() -> dict[str, Any]:
     return merged
 
 
-def run_action(url: str, intent: str, text: str, slots: dict[str, Any] | None = None, entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def run_action(
+    url: str, intent: str, text: str, slots: dict[str, Any] | None = None, entities: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """Call action_answer the way Rasa does and return the action server's JSON answer."""
     tracker = {
         "sender_id": "action-test",
@@ -40,7 +42,13 @@ def run_action(url: str, intent: str, text: str, slots: dict[str, Any] | None = 
         "active_loop": {},
         "latest_action_name": "action_listen",
     }
-    body = {"next_action": "action_answer", "sender_id": "action-test", "tracker": tracker, "domain": domain(), "version": "3.6.21"}
+    body = {
+        "next_action": "action_answer",
+        "sender_id": "action-test",
+        "tracker": tracker,
+        "domain": domain(),
+        "version": "3.6.21",
+    }
     response = httpx.post(f"{url}/webhook", json=body, timeout=30)
     response.raise_for_status()
     result: dict[str, Any] = response.json()

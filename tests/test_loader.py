@@ -67,7 +67,9 @@ def test_bad_file_names_file_and_field(tmp_path: pathlib.Path, mutation: object,
     assert "xin_hoc_lai.yaml" in str(err.value) and expected in str(err.value)
 
 
-def test_cli_load_prints_report(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_load_prints_report(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from api.settings import get_settings
 
     monkeypatch.setenv("DVC_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")

@@ -9,9 +9,9 @@ import httpx
 import pytest
 import yaml
 
-from textnorm import normalize
 from tests.conftest import RasaServer
 from tests.nlu_eval import evaluate, has_diacritics, load_messages
+from textnorm import normalize
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 INTENT_FLOOR = 0.93

@@ -70,9 +70,7 @@ def _validate(model: type[M], data: Any, path: pathlib.Path, where: str = "") ->
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = "; ".join(
-            f"field '{'.'.join(str(p) for p in err['loc']) or '(root)'}': {err['msg']}" for err in exc.errors()
-        )
+        errors = "; ".join(f"field '{'.'.join(str(p) for p in err['loc']) or '(root)'}': {err['msg']}" for err in exc.errors())
         raise CatalogueError(f"{path}{where}: {errors}") from exc
 
 
@@ -94,7 +92,7 @@ def _load_dir(folder: pathlib.Path, model: type[M]) -> dict[str, M]:
     items: dict[str, M] = {}
     for path in sorted(folder.glob("*.yaml")):
         item = _validate(model, _read_yaml(path), path)
-        slug = getattr(item, "slug")
+        slug = str(getattr(item, "slug"))  # noqa: B009  (M is any kb model with a slug)
         if slug != path.stem:
             raise CatalogueError(f"{path}: field 'slug': '{slug}' must equal the file name '{path.stem}'")
         items[slug] = item
@@ -123,9 +121,7 @@ def read_catalogue(kb_dir: pathlib.Path, site_file: pathlib.Path) -> Catalogue:
         for list_id, seed in seed_lists.items():
             for i, entry in enumerate(seed.entries):
                 if entry.slug not in procedures:
-                    raise CatalogueError(
-                        f"{seeds_path}: field '{list_id}.entries[{i}].slug': no procedure '{entry.slug}'"
-                    )
+                    raise CatalogueError(f"{seeds_path}: field '{list_id}.entries[{i}].slug': no procedure '{entry.slug}'")
     site = _validate(Site, _read_yaml(site_file), site_file)
     for slug in site.popular_procedures:
         if slug not in procedures:
@@ -177,23 +173,22 @@ def _procedure_row(slug: str, data: dict[str, Any], digest: str) -> ProcedureRow
 
 def load_catalogue(session: Session, catalogue: Catalogue) -> LoadReport:
     """Upsert the catalogue into the database; bump the catalogue version only when something changed."""
-    dump = {"mode": "json", "exclude_none": False}
     report = LoadReport()
     report.changes["procedures"] = _sync(
-        session, ProcedureRow, "slug", {k: v.model_dump(**dump) for k, v in catalogue.procedures.items()}, _procedure_row
+        session, ProcedureRow, "slug", {k: v.model_dump(mode="json") for k, v in catalogue.procedures.items()}, _procedure_row
     )
     report.changes["topics"] = _sync(
         session,
         TopicRow,
         "slug",
-        {k: v.model_dump(**dump) for k, v in catalogue.topics.items()},
+        {k: v.model_dump(mode="json") for k, v in catalogue.topics.items()},
         lambda k, d, h: TopicRow(slug=k, title=d["title"], data=d, content_hash=h),
     )
     report.changes["sources"] = _sync(
         session,
         SourceRow,
         "id",
-        {k: v.model_dump(**dump) for k, v in catalogue.sources.items()},
+        {k: v.model_dump(mode="json") for k, v in catalogue.sources.items()},
         lambda k, d, h: SourceRow(id=k, data=d, content_hash=h),
     )
     meta = session.get(CatalogueMeta, 1) or CatalogueMeta(id=1, version=0, site={})

@@ -7,6 +7,7 @@ import math
 import pathlib
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 import yaml
@@ -93,9 +94,7 @@ class SearchIndex:
             return token
         if len(token) < 4 or token.isdigit():
             return None
-        best = process.extractOne(
-            token, self.vocab, scorer=DamerauLevenshtein.distance, score_cutoff=1 if len(token) < 6 else 2
-        )
+        best = process.extractOne(token, self.vocab, scorer=DamerauLevenshtein.distance, score_cutoff=1 if len(token) < 6 else 2)
         return best[0] if best else None
 
     def split_query(self, text: str) -> tuple[list[str], list[str]]:
@@ -116,9 +115,9 @@ class SearchIndex:
         recall = sum(self.idf[t] for t in common) / sum(self.idf[t] for t in nset)
         precision = sum(self.idf[t] for t in common) / sum(self.idf[t] for t in qset)
         f1 = 2 * recall * precision / (recall + precision)
-        name_bigrams = set(zip(name, name[1:]))
+        name_bigrams = set(pairwise(name))
         if name_bigrams:
-            order = len(name_bigrams & set(zip(query, query[1:]))) / len(name_bigrams)
+            order = len(name_bigrams & set(pairwise(query))) / len(name_bigrams)
             f1 = 0.9 * f1 + 0.1 * order
         return f1
 

@@ -67,7 +67,7 @@ def snapshot(session: Session) -> Snapshot | None:
     version = current_version(session)
     if version is None:
         return None
-    key = str(session.get_bind().url)
+    key = str(session.get_bind().engine.url)
     cached = _cache.get(key)
     if cached and cached.version == version:
         return cached

@@ -1,0 +1,148 @@
+"""`make bench`: print training time, cold start, memory, REST reply latency and NLU accuracy (figures, not tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import pathlib
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import httpx
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from api.catalogue.loader import load_catalogue, read_catalogue  # noqa: E402
+from api.cli import migrate  # noqa: E402
+from api.db import session_factory  # noqa: E402
+from tests import servers  # noqa: E402
+from tests.nlu_eval import evaluate, load_messages  # noqa: E402
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB (from /proc)."""
+    total = 0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            status = pathlib.Path(f"/proc/{current}/status").read_text()
+            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")))
+            children = pathlib.Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            pids += [int(c) for c in children]
+        except (OSError, StopIteration):
+            continue
+    return total / 1024
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of values, in ms."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def train_seconds() -> float:
+    """Time a forced training run into a temporary folder."""
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        subprocess.run(
+            [str(servers.RASA_BIN), "train", "--force", "--quiet", "--domain", "bot/domain", "--data", "bot/data",
+             "--config", "config.yml", "--out", out],
+            cwd=ROOT, env=servers.base_env(), check=True, capture_output=True,
+        )  # fmt: skip
+        return time.perf_counter() - start
+
+
+async def load_test(url: str, texts: list[str], users: int, per_user: int) -> tuple[list[float], float]:
+    """`users` concurrent conversations of `per_user` messages each; returns latencies and messages/s."""
+    latencies: list[float] = []
+
+    async def user(client: httpx.AsyncClient, n: int) -> None:
+        sender = f"bench-{uuid.uuid4().hex[:8]}"
+        for i in range(per_user):
+            start = time.perf_counter()
+            response = await client.post(url, json={"sender": sender, "message": texts[(n * per_user + i) % len(texts)]})
+            response.raise_for_status()
+            latencies.append(time.perf_counter() - start)
+
+    limits = httpx.Limits(max_connections=users + 4)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        start = time.perf_counter()
+        await asyncio.gather(*(user(client, n) for n in range(users)))
+        elapsed = time.perf_counter() - start
+    return latencies, len(latencies) / elapsed
+
+
+def main() -> int:
+    """Run every measurement and print one table."""
+    figures: dict[str, object] = {}
+    print("measuring training time (forced retrain)...", flush=True)
+    figures["train_s"] = round(train_seconds(), 1)
+    logdir = ROOT / "var" / "bench-logs"
+    logdir.mkdir(parents=True, exist_ok=True)
+    tmp = pathlib.Path(tempfile.mkdtemp())
+    db_url = f"sqlite:///{tmp / 'bench.db'}"
+    migrate(db_url)
+    with session_factory(db_url)() as session:
+        load_catalogue(session, read_catalogue(ROOT / "kb", ROOT / "site.yaml"))
+    messages = [str(m["text"]) for m in load_messages()]
+    ports = [servers.free_port() for _ in range(3)]
+    api, actions, rasa = (f"http://127.0.0.1:{p}" for p in ports)
+    token = secrets.token_hex(8)
+    start = time.perf_counter()
+    with (
+        servers.service(
+            "api", servers.api_args(ports[0]), servers.base_env(DVC_DATABASE_URL=db_url), f"{api}/health", logdir, 60
+        ) as api_proc,
+        servers.service(
+            "actions", servers.actions_args(ports[1]), servers.base_env(DVC_API_URL=api), f"{actions}/health", logdir, 120
+        ),
+        servers.service(
+            "rasa",
+            servers.rasa_args(ports[2], ROOT / "bot" / "endpoints.yml", token),
+            servers.base_env(ACTION_ENDPOINT_URL=f"{actions}/webhook"),
+            f"{rasa}/",
+            logdir,
+            240,
+        ) as rasa_proc,
+    ):
+        webhook = f"{rasa}/webhooks/rest/webhook"
+        httpx.post(webhook, json={"sender": "warmup", "message": "chào em"}, timeout=60).raise_for_status()
+        figures["cold_start_to_first_reply_s"] = round(time.perf_counter() - start, 1)
+        print("measuring latency...", flush=True)
+        seq, _ = asyncio.run(load_test(webhook, messages, 1, 100))
+        figures["sequential"] = {"p50_ms": round(pct(seq, 0.5), 1), "p95_ms": round(pct(seq, 0.95), 1)}
+        for users in (8, 32):
+            lat, rate = asyncio.run(load_test(webhook, messages, users, 25))
+            figures[f"users_{users}"] = {
+                "p50_ms": round(pct(lat, 0.5), 1),
+                "p95_ms": round(pct(lat, 0.95), 1),
+                "msg_per_s": round(rate, 1),
+            }
+        figures["rasa_rss_mb"] = round(rss_mb(rasa_proc.pid), 0)
+        figures["api_rss_mb"] = round(rss_mb(api_proc.pid), 0)
+        print("measuring NLU accuracy on the held-out set...", flush=True)
+
+        def intent(text: str) -> str:
+            r = httpx.post(f"{rasa}/model/parse", params={"token": token}, json={"text": text}, timeout=30)
+            return str(r.json()["intent"]["name"])
+
+        def procedure(text: str) -> str | None:
+            hits = httpx.get(f"{api}/api/v1/search", params={"q": text}, timeout=30).json()["procedures"]
+            return hits[0]["slug"] if hits else None
+
+        scores = evaluate(intent, procedure)
+        figures["accuracy"] = {k: f"{v.accuracy:.3f} ({v.correct}/{v.total})" for k, v in sorted(scores.items())}
+    print("\nTrợ lý DVC Giáo dục — benchmark (this machine; medians are noisy on a shared 2-core box)")
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
+    (ROOT / "var" / "bench.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

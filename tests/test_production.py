@@ -1,0 +1,118 @@
+"""The production profile for real: PostgreSQL for the API and a Redis lock store for Rasa (never skipped in CI)."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import secrets
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import psycopg
+import pytest
+import redis
+from alembic import command
+from sqlalchemy import inspect
+
+from api.catalogue.loader import Catalogue, load_catalogue
+from api.cli import alembic_config, migrate
+from api.db import get_engine, session_factory
+from tests import servers
+from tests.conftest import in_ci
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PG_ADMIN = os.environ.get("DVC_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("DVC_TEST_REDIS", "redis://127.0.0.1:6379/7")
+pytestmark = pytest.mark.production
+
+
+def unavailable(what: str, exc: Exception) -> None:
+    """Fail in CI (the services are always there), skip on a developer machine without them."""
+    message = f"{what} not reachable: {exc}"
+    if in_ci():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    """A throw-away PostgreSQL database, dropped afterwards."""
+    name = f"dvc_test_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        unavailable("PostgreSQL", exc)
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+        url = f"{base}/{name}"
+        try:
+            yield url
+        finally:
+            get_engine(url).dispose()
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def redis_client() -> redis.Redis:
+    """A Redis connection to the lock-store database."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        unavailable("Redis", exc)
+    return client
+
+
+def test_migrations_up_down_up_on_postgresql(pg_url: str) -> None:
+    migrate(pg_url)
+    assert "procedures" in inspect(get_engine(pg_url)).get_table_names()
+    command.downgrade(alembic_config(pg_url), "base")
+    assert "procedures" not in inspect(get_engine(pg_url)).get_table_names()
+    migrate(pg_url)
+    assert "procedures" in inspect(get_engine(pg_url)).get_table_names()
+
+
+def test_load_is_idempotent_on_postgresql(pg_url: str, catalogue: Catalogue) -> None:
+    migrate(pg_url)
+    with session_factory(pg_url)() as session:
+        load_catalogue(session, catalogue)
+        again = load_catalogue(session, catalogue)
+    assert not again.changed
+
+
+def test_full_stack_on_postgresql_and_redis(
+    pg_url: str, catalogue: Catalogue, redis_client: redis.Redis, logdir: pathlib.Path
+) -> None:
+    migrate(pg_url)
+    with session_factory(pg_url)() as session:
+        load_catalogue(session, catalogue)
+    api_port, act_port, rasa_port = servers.free_port(), servers.free_port(), servers.free_port()
+    api_env = servers.base_env(DVC_DATABASE_URL=pg_url)
+    api_url = f"http://127.0.0.1:{api_port}"
+    db = REDIS_URL.rsplit("/", 1)[1]
+    with servers.service("api-pg", servers.api_args(api_port), api_env, f"{api_url}/health", logdir, 60):
+        search = httpx.get(f"{api_url}/api/v1/search", params={"q": "chuyen trg"}).json()
+        assert search["procedures"][0]["slug"] == "chuyen_truong_thpt"
+        act_env = servers.base_env(DVC_API_URL=api_url)
+        with servers.service(
+            "actions-pg", servers.actions_args(act_port), act_env, f"http://127.0.0.1:{act_port}/health", logdir, 120
+        ):
+            rasa_env = servers.base_env(
+                ACTION_ENDPOINT_URL=f"http://127.0.0.1:{act_port}/webhook",
+                REDIS_HOST="127.0.0.1",
+                REDIS_PORT="6379",
+                REDIS_LOCK_DB=db,
+            )
+            args = servers.rasa_args(rasa_port, ROOT / "bot" / "endpoints.production.yml", secrets.token_hex(8))
+            before = int(redis_client.info("commandstats").get("cmdstat_set", {}).get("calls", 0))
+            with servers.service("rasa-prod", args, rasa_env, f"http://127.0.0.1:{rasa_port}/", logdir, 240):
+                reply = httpx.post(
+                    f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+                    json={"sender": "prod-test", "message": "ho so xin hoc lai gom nhung gi"},
+                    timeout=30,
+                ).json()
+            after = int(redis_client.info("commandstats").get("cmdstat_set", {}).get("calls", 0))
+    assert "học lại" in " ".join(m.get("text", "") for m in reply).lower()
+    assert after > before, "the Redis lock store was used for the conversation"
