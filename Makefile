@@ -11,6 +11,7 @@ MODEL     := models/dvc.tar.gz
 export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
+export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore::DeprecationWarning
 export API_PORT ?= 8000
 export RASA_PORT ?= 5005
@@ -41,11 +42,10 @@ train: $(MODEL) ## Train the Rasa model, only when data, domain or config change
 
 $(MODEL): $(RASA_VENV)/.installed $(MODEL_INPUTS)
 	@echo "==> training the Rasa model"
-	@mkdir -p models
+	@mkdir -p models var/log
 	@$(RASA) train --quiet --domain bot/domain --data bot/data --config config.yml --out models \
-		--fixed-model-name dvc 2>&1 | grep -vE "UserWarning|^\s*$$|is not used in any story" || true
-	@test -f $(MODEL)
-	@touch $(MODEL)
+		--fixed-model-name dvc >var/log/train.log 2>&1 || { cat var/log/train.log; exit 1; }
+	@test -f $(MODEL) && touch $(MODEL) && echo "==> model saved to $(MODEL) (log: var/log/train.log)"
 
 validate: $(RASA_VENV)/.installed ## Check training data and domain (rasa data validate)
 	@scripts/validate.sh

@@ -16,6 +16,8 @@ from actions.texts import Texts
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE = 1000  # longer messages get a polite request to shorten rather than a guess
+# Static answers that need the Sở's own details (hotline, name) from site.yaml.
+SITE_RESPONSES = {"bot_challenge": "utter_bot_challenge", "out_of_scope": "utter_out_of_scope", "ask_human": "utter_ask_human"}
 # Aspect questions that, with no procedure at all, are really about a general topic.
 TOPIC_FOR_ASPECT = {"how_online": "submit_online_steps", "postal": "postal_service", "online_level": "service_levels"}
 
@@ -36,8 +38,7 @@ class ActionAnswer(Action):
             return await self._answer(dispatcher, tracker, texts, client, site)
         except ApiUnavailable as exc:
             logger.warning("catalogue API unavailable: %s", exc)
-            hotline = tracker.get_slot("hotline") or ""
-            dispatcher.utter_message(text=texts.get("utter_api_down", hotline=hotline))
+            dispatcher.utter_message(text=texts.get("utter_api_down", hotline=texts.get("utter_fallback_hotline")))
             return []
 
     async def _answer(
@@ -56,6 +57,11 @@ class ActionAnswer(Action):
             return []
         if intent == "greet":
             return await self._greet(dispatcher, texts, client, site)
+        if intent in SITE_RESPONSES:
+            buttons = [texts.button("utter_button_list", "/list_procedures")] if intent == "out_of_scope" else []
+            text = texts.get(SITE_RESPONSES[intent], hotline=site.get("hotline", ""), department=site.get("department", ""))
+            dispatcher.utter_message(text=text, buttons=buttons)
+            return []
         if intent == "list_procedures":
             return await self._list(dispatcher, tracker, texts, client)
         if intent == "ask_topic":

@@ -58,13 +58,18 @@ def train_seconds() -> float:
         return time.perf_counter() - start
 
 
+TURNS_PER_CONVERSATION = 6  # a typical chat; each user then starts a new conversation
+
+
 async def load_test(url: str, texts: list[str], users: int, per_user: int) -> tuple[list[float], float]:
-    """`users` concurrent conversations of `per_user` messages each; returns latencies and messages/s."""
+    """`users` concurrent users sending `per_user` messages each, in conversations of 6 turns."""
     latencies: list[float] = []
 
     async def user(client: httpx.AsyncClient, n: int) -> None:
-        sender = f"bench-{uuid.uuid4().hex[:8]}"
+        sender = ""
         for i in range(per_user):
+            if i % TURNS_PER_CONVERSATION == 0:
+                sender = f"bench-{uuid.uuid4().hex[:8]}"
             start = time.perf_counter()
             response = await client.post(url, json={"sender": sender, "message": texts[(n * per_user + i) % len(texts)]})
             response.raise_for_status()

@@ -6,7 +6,7 @@ mkdir -p var/log
 : "${API_PORT:=8000}" "${RASA_PORT:=5005}" "${ACTIONS_PORT:=5055}" "${DVC_BIND:=127.0.0.1}"
 export DVC_API_URL="http://127.0.0.1:${API_PORT}"
 export ACTION_ENDPOINT_URL="http://127.0.0.1:${ACTIONS_PORT}/webhook"
-export SANIC_HOST="$DVC_BIND"
+export SANIC_HOST="$DVC_BIND" RASA_TELEMETRY_ENABLED=false
 endpoints=bot/endpoints.yml
 [ "${DVC_PROFILE:-}" = "production" ] && endpoints=bot/endpoints.production.yml
 

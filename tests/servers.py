@@ -35,6 +35,7 @@ def base_env(**extra: str) -> dict[str, str]:
         TF_CPP_MIN_LOG_LEVEL="3",
         PYTHONWARNINGS="ignore",
         SANIC_HOST="127.0.0.1",
+        RASA_TELEMETRY_ENABLED="false",
     )
     env.update(extra)
     return env

@@ -106,6 +106,6 @@ def dead_api_actions_url(logdir: pathlib.Path) -> Iterator[str]:
 
 
 def test_dead_api_gets_apology_not_crash(dead_api_actions_url: str) -> None:
-    result = run_action(dead_api_actions_url, "ask_fee", "lệ phí chuyển trường", slots={"hotline": "1900 0000"})
+    result = run_action(dead_api_actions_url, "ask_fee", "lệ phí chuyển trường")
     text = reply_text(result)
-    assert "tạm gián đoạn" in text and "1900 0000" in text
+    assert "tạm gián đoạn" in text and "thử lại sau" in text

@@ -14,8 +14,8 @@ from tests.nlu_eval import evaluate, has_diacritics, load_messages
 from textnorm import normalize
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-INTENT_FLOOR = 0.93
-PROCEDURE_FLOOR = 0.93
+INTENT_FLOOR = 0.95
+PROCEDURE_FLOOR = 0.95
 
 
 def training_examples() -> set[str]:
