@@ -19,8 +19,18 @@ class Settings(BaseSettings):
     kb_dir: pathlib.Path = ROOT / "kb"
     site_file: pathlib.Path = ROOT / "site.yaml"
     cors_origins: list[str] = ["http://localhost:8000", "http://127.0.0.1:8000"]
-    search_min_score: float = 0.45
+    search_min_score: float = 0.5
     search_ambiguity_gap: float = 0.08
+    # Issue 4 (dossiers, notifications); tokens come from the environment only, unset = endpoints answer 401.
+    profile: str = "dev"
+    internal_token: str | None = None
+    integration_token: str | None = None
+    redis_url: str | None = None
+    dossier_code_pattern: str = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}$"
+    lookup_rate_limit: int = 30
+    lookup_rate_window_seconds: int = 60
+    lookup_max_failures: int = 5
+    lookup_lock_seconds: int = 900
 
 
 @functools.lru_cache(maxsize=1)

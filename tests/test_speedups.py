@@ -41,7 +41,8 @@ except ValueError:
 
 def test_speedups_match_original_behaviour() -> None:
     python = servers.RASA_BIN.parent / "python"
-    result = subprocess.run([str(python), "-c", CHECK], cwd=ROOT, env=servers.base_env(), capture_output=True, text=True, timeout=300)
+    env = servers.base_env()
+    result = subprocess.run([str(python), "-c", CHECK], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     errors = [line for line in result.stdout.splitlines() if line.startswith("error:")]
     assert len(errors) == 2 and errors[0] == errors[1], "same error as jsonschema.validate"

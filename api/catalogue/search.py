@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import math
 import pathlib
+import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from rapidfuzz import process
@@ -17,6 +19,10 @@ from rapidfuzz.distance import DamerauLevenshtein
 from textnorm import normalize
 
 Kind = Literal["procedure", "topic"]
+_WORD = re.compile(r"\w+", re.UNICODE)
+WEAK_WEIGHT = 0.3
+UNKNOWN_WEIGHT = 0.5  # share of an average word's weight that an unknown word takes from precision
+CORRECTION_PENALTY = 0.3  # share of a corrected word's weight lost to the doubt of the correction
 _STOPWORDS_FILE = pathlib.Path(__file__).with_name("stopwords.yml")
 
 
@@ -29,6 +35,12 @@ def _stoplists() -> dict[str, frozenset[str] | tuple[str, ...]]:
         return tuple(sorted({normalize(p) for p in items}, key=len, reverse=True))
 
     return {
+        "topic_raw": tuple(sorted({" ".join(p.lower().split()) for p in data["phrases"]}, key=len, reverse=True)),
+        "procedure_raw": tuple(
+            sorted({" ".join(p.lower().split()) for p in data["phrases"] + data["procedure_phrases"]}, key=len, reverse=True)
+        ),
+        "exact": frozenset(w.lower() for w in data["exact_words"]),
+        "weak": frozenset(normalize(w) for w in data["weak"]),
         "topic_phrases": phrases(data["phrases"]),
         "procedure_phrases": phrases(data["phrases"] + data["procedure_phrases"]),
         "topic": frozenset(normalize(w) for w in data["words"]),
@@ -36,13 +48,21 @@ def _stoplists() -> dict[str, frozenset[str] | tuple[str, ...]]:
     }
 
 
+def _drop_phrases(padded: str, phrases: Any) -> str:
+    """Remove every whole-word occurrence of each phrase from space-padded text."""
+    for phrase in phrases:
+        while f" {phrase} " in padded:
+            padded = padded.replace(f" {phrase} ", " ")
+    return padded
+
+
 def content_tokens(text: str, kind: Kind = "procedure") -> list[str]:
     """Normalise text and drop the words that carry the question rather than the procedure or topic."""
     lists = _stoplists()
-    padded = f" {normalize(text)} "
-    for phrase in lists[f"{kind}_phrases"]:
-        while f" {phrase} " in padded:
-            padded = padded.replace(f" {phrase} ", " ")
+    raw = f" {' '.join(_WORD.findall(unicodedata.normalize('NFC', text[:2000].lower())))} "
+    raw = _drop_phrases(raw, lists[f"{kind}_raw"])  # phrases as typed with diacritics ("thì sao")
+    words = [w for w in raw.split() if w not in lists["exact"]]
+    padded = _drop_phrases(f" {normalize(' '.join(words))} ", lists[f"{kind}_phrases"])  # and typed without
     stop = lists[kind]
     return [t for t in padded.split() if t not in stop]
 
@@ -85,8 +105,13 @@ class SearchIndex:
                     seen.update(tokens)
             doc_freq.update(seen)
         total = max(len(entries), 1)
-        self.idf = {t: math.log(1 + total / df) for t, df in doc_freq.items()}
+        weak = _stoplists()["weak"]
+        self.idf = {t: math.log(1 + total / df) * (WEAK_WEIGHT if t in weak else 1.0) for t, df in doc_freq.items()}
         self.vocab = list(self.idf)
+        self.mean_idf = sum(self.idf.values()) / max(len(self.idf), 1)
+        self._by_initial: dict[str, list[str]] = {}
+        for word in self.vocab:
+            self._by_initial.setdefault(word[0], []).append(word)
 
     def _correct(self, token: str) -> str | None:
         """Map a token to the vocabulary, allowing one typo in 4–5 letters and two from 6."""
@@ -94,26 +119,42 @@ class SearchIndex:
             return token
         if len(token) < 4 or token.isdigit():
             return None
-        best = process.extractOne(token, self.vocab, scorer=DamerauLevenshtein.distance, score_cutoff=1 if len(token) < 6 else 2)
+        same_start = self._by_initial.get(token[0], [])  # people rarely mistype the first letter
+        best = process.extractOne(token, same_start, scorer=DamerauLevenshtein.distance, score_cutoff=1 if len(token) < 6 else 2)
         return best[0] if best else None
 
     def split_query(self, text: str) -> tuple[list[str], list[str]]:
         """The user's content tokens: (known, corrected to the vocabulary), (unknown to this index)."""
-        known: list[str] = []
-        unknown: list[str] = []
-        for token in content_tokens(text, self.kind):
-            corrected = self._correct(token)
-            (known if corrected else unknown).append(corrected or token)
+        known, unknown, _ = self._analyse(text)
         return known, unknown
 
-    def _score(self, query: list[str], name: tuple[str, ...]) -> float:
-        """Harmonic mean of IDF-weighted recall of the name and precision of the query, plus bigram order."""
+    def _analyse(self, text: str) -> tuple[list[str], list[str], float]:
+        """Known tokens, unknown tokens, and the query weight lost to typo corrections and unknown words."""
+        known: list[str] = []
+        unknown: list[str] = []
+        lost = 0.0
+        for token in content_tokens(text, self.kind):
+            corrected = self._correct(token)
+            if corrected is None:
+                unknown.append(token)
+                lost += UNKNOWN_WEIGHT * self.mean_idf
+            else:
+                known.append(corrected)
+                lost += 0.0 if corrected == token else CORRECTION_PENALTY * self.idf[corrected]
+        return known, unknown, lost
+
+    def _score(self, query: list[str], name: tuple[str, ...], lost: float) -> float:
+        """Harmonic mean of IDF-weighted recall of the name and precision of the query, plus bigram order.
+
+        Words the index does not know, and typo corrections, weigh on precision (`lost`), so a question
+        about something outside the catalogue does not ride on one or two common words.
+        """
         qset, nset = set(query), set(name)
         common = qset & nset
         if not common:
             return 0.0
         recall = sum(self.idf[t] for t in common) / sum(self.idf[t] for t in nset)
-        precision = sum(self.idf[t] for t in common) / sum(self.idf[t] for t in qset)
+        precision = sum(self.idf[t] for t in common) / (sum(self.idf[t] for t in qset) + lost)
         f1 = 2 * recall * precision / (recall + precision)
         name_bigrams = set(pairwise(name))
         if name_bigrams:
@@ -123,12 +164,12 @@ class SearchIndex:
 
     def search(self, text: str, limit: int = 5) -> list[Hit]:
         """Best-scoring entries for the text, one hit per entry, highest first."""
-        query, _ = self.split_query(text)
+        query, _, lost = self._analyse(text)
         if not query:
             return []
         best: dict[str, Hit] = {}
         for entry, name, tokens in self._names:
-            score = self._score(query, tokens)
+            score = self._score(query, tokens, lost)
             if score > 0 and (entry.slug not in best or score > best[entry.slug].score):
                 best[entry.slug] = Hit(entry.kind, entry.slug, entry.title, round(score, 4), name)
         return sorted(best.values(), key=lambda h: (-h.score, h.slug))[:limit]
