@@ -19,7 +19,7 @@ export ACTIONS_PORT ?= 5055
 
 MODEL_INPUTS := config.yml $(shell find bot textnorm -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help setup migrate load train run test test-fast bench lint validate clean
+.PHONY: help setup browser migrate load demo train run test bench lint validate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ migrate: $(VENV)/.installed ## Apply database migrations (SQLite by default, DVC
 load: migrate ## Validate kb/ and load it into the database (idempotent; reports what changed)
 	@$(PY) -m api.cli load-kb
 
+demo: load ## Seed the demo dossiers listed in the README (refused in the production profile)
+	@if [ "$${DVC_PROFILE:-dev}" = production ]; then echo "==> production profile: no demo dossiers"; else $(PY) -m api.cli seed-demo; fi
+
 train: $(MODEL) ## Train the Rasa model, only when data, domain or config changed
 
 $(MODEL): $(RASA_VENV)/.installed $(MODEL_INPUTS)
@@ -50,14 +53,20 @@ $(MODEL): $(RASA_VENV)/.installed $(MODEL_INPUTS)
 validate: $(RASA_VENV)/.installed ## Check training data and domain (rasa data validate)
 	@scripts/validate.sh
 
-run: setup load train ## Install, migrate, load the catalogue, train if needed and start everything
+run: setup load demo train ## Install, migrate, load the catalogue, train if needed and start everything
 	@scripts/run.sh
 
-test: setup train ## Run the whole test suite (starts API, action server and Rasa on loopback)
+browser: ## Install Debian's chromium for the browser tests if it is missing (never a downloaded browser)
+	@scripts/ensure-chromium.sh
+
+test: setup browser train ## Run the whole test suite (starts API, action server and Rasa on loopback)
 	@$(PY) -m pytest
 
-bench: setup load train ## Print benchmark figures (latency, memory, training time, NLU accuracy)
+bench: setup browser load train ## Print benchmark figures (bot, dossier lookup, reports, channels)
 	@$(PY) scripts/bench.py
+	@$(PY) scripts/bench_lookup.py
+	@$(PY) scripts/bench_reports.py
+	@$(PY) scripts/bench_channels.py
 
 lint: $(VENV)/.installed ## ruff and strict mypy
 	@$(VENV)/bin/ruff check .

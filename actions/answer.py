@@ -10,12 +10,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api_client import ApiUnavailable, CatalogueClient, get_client
+from actions.outcome import MAX_MESSAGE, answer_outcome
+from actions.records_client import record_reply
 from actions.render import ASPECTS, Button, bullets, payload, procedure_answer, topic_answer
 from actions.texts import Texts
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE = 1000  # longer messages get a polite request to shorten rather than a guess
 # Static answers that need the Sở's own details (hotline, name) from site.yaml.
 SITE_RESPONSES = {"bot_challenge": "utter_bot_challenge", "out_of_scope": "utter_out_of_scope", "ask_human": "utter_ask_human"}
 # Aspect questions that, with no procedure at all, are really about a general topic.
@@ -35,11 +36,32 @@ class ActionAnswer(Action):
         client = get_client()
         try:
             site = await client.site()
-            return await self._answer(dispatcher, tracker, texts, client, site)
+            events = await self._answer(dispatcher, tracker, texts, client, site)
         except ApiUnavailable as exc:
             logger.warning("catalogue API unavailable: %s", exc)
             dispatcher.utter_message(text=texts.get("utter_api_down", hotline=texts.get("utter_fallback_hotline")))
+            record_reply(tracker, False)
             return []
+        return events + self._after_answer(dispatcher, tracker, texts, events)
+
+    def _after_answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, texts: Texts, events: list[EventType]
+    ) -> list[EventType]:
+        """Record the turn; then ask once for a rating after a resolved question, or offer a person after a miss."""
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name") or "nlu_fallback"
+        text = str(message.get("text") or "")
+        outcome = answer_outcome(intent, text, events)
+        record_reply(tracker, outcome.answered, outcome.procedure_slug, outcome.topic_slug)
+        if outcome.resolved and not tracker.get_slot("rating_asked"):
+            dispatcher.utter_message(response="utter_ask_rating")
+            return [SlotSet("rating_asked", True), SlotSet("handoff_question", None)]
+        if not outcome.answered or intent == "ask_human":
+            buttons = [texts.button("utter_button_handoff", "/request_handoff"), texts.button("utter_button_decline", "/decline")]
+            dispatcher.utter_message(text=texts.get("utter_offer_handoff"), buttons=buttons)
+            question = text if not outcome.answered and not text.startswith("/") and len(text) <= MAX_MESSAGE else None
+            return [SlotSet("handoff_question", question)]
+        return [SlotSet("handoff_question", None)]
 
     async def _answer(
         self,

@@ -9,8 +9,11 @@ import sys
 from alembic import command
 from alembic.config import Config
 
+from api.admin.commands import create_admin
 from api.catalogue.loader import CatalogueError, load_catalogue, read_catalogue
 from api.db import session_factory
+from api.dossiers.demo import seed_demo
+from api.records.retention import purge
 from api.settings import get_settings
 
 ALEMBIC_INI = pathlib.Path(__file__).with_name("alembic.ini")
@@ -30,6 +33,19 @@ def migrate(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def seed_demo_command(url: str, profile: str) -> int:
+    """Seed the demo dossiers and print their codes and phone digits; never in production."""
+    if profile == "production":
+        print("seed-demo refused: DVC_PROFILE is production (demo dossiers are for development only)", file=sys.stderr)
+        return 1
+    with session_factory(url)() as session:
+        table = seed_demo(session)
+    print("demo dossiers (code | last 4 phone digits | status):")
+    for row in table:
+        print(f"  {row['code']} | {row['phone_last4']} | {row['status']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="python -m api.cli")
@@ -37,12 +53,25 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("check-kb", help="validate kb/ and site.yaml without touching the database")
     sub.add_parser("load-kb", help="validate kb/ and load it into the database (idempotent)")
+    sub.add_parser("seed-demo", help="upsert the demo dossiers (refused in the production profile)")
+    sub.add_parser("purge", help="delete conversations older than DVC_RETENTION_DAYS (API tables and tracker store)")
+    admin = sub.add_parser("create-admin", help="create an account or reset its password (password from stdin)")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--role", choices=["admin", "staff", "teacher"], default="admin")
     args = parser.parse_args(argv)
     settings = get_settings()
+    if args.cmd == "purge":
+        counts = purge(settings)
+        print(f"purged (older than {settings.retention_days} days): " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+        return 0
+    if args.cmd == "create-admin":
+        return create_admin(settings, args.username, args.role)
     if args.cmd == "migrate":
         migrate(settings.database_url)
         print("database migrated")
         return 0
+    if args.cmd == "seed-demo":
+        return seed_demo_command(settings.database_url, settings.profile)
     try:
         catalogue = read_catalogue(settings.kb_dir, settings.site_file)
     except CatalogueError as exc:

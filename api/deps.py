@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, Header, HTTPException
 from sqlalchemy.orm import Session
 
 from api.catalogue.store import Snapshot, snapshot
@@ -32,3 +33,33 @@ def get_snapshot(session: SessionDep) -> Snapshot:
 
 
 SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
+
+
+async def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None (async: no I/O, so no threadpool hop)."""
+    if authorization and authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip()
+    return None
+
+
+def token_matches(given: str | None, expected: str | None) -> bool:
+    """Constant-time comparison; an unset expected token never matches."""
+    return bool(given and expected) and hmac.compare_digest(str(given), str(expected))
+
+
+async def require_internal(settings: SettingsDep, token: Annotated[str | None, Depends(bearer_token)]) -> None:
+    """401 unless the request carries DVC_INTERNAL_TOKEN (action server, gateway)."""
+    if not token_matches(token, settings.internal_token):
+        raise HTTPException(status_code=401, detail="internal token required", headers={"WWW-Authenticate": "Bearer"})
+
+
+async def require_integration(settings: SettingsDep, token: Annotated[str | None, Depends(bearer_token)]) -> None:
+    """401 unless the request carries DVC_INTEGRATION_TOKEN (the one-stop system)."""
+    if not token_matches(token, settings.integration_token):
+        raise HTTPException(
+            status_code=401, detail="integration token required", headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
+InternalAuth = Depends(require_internal)
+IntegrationAuth = Depends(require_integration)

@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api.routers import catalogue, health
+from api.admin.auth import bootstrap_admin
+from api.routers import (
+    admin,
+    admin_staff,
+    admin_users,
+    catalogue,
+    dossier_lookup,
+    dossiers,
+    health,
+    notifications,
+    records,
+    reports,
+)
+from api.routers.widget import mount_widget
 from api.settings import get_settings
+from textnorm.privacy import install_log_masking
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """At server start (not import): the first admin account from the environment."""
+    bootstrap_admin(get_settings())
+    yield
 
 
 def create_app() -> FastAPI:
     """Build the API with its routers and CORS limited to the configured origins."""
     settings = get_settings()
-    app = FastAPI(title="Trợ lý DVC Giáo dục API", version="0.1.0")
+    install_log_masking()
+    app = FastAPI(title="Trợ lý DVC Giáo dục API", version="0.1.0", lifespan=lifespan)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -21,6 +46,12 @@ def create_app() -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(catalogue.router)
+    app.include_router(dossier_lookup.router)
+    app.include_router(dossiers.router)
+    app.include_router(notifications.router)
+    for module in (records, reports, admin, admin_staff, admin_users):
+        app.include_router(module.router)
+    mount_widget(app)
     return app
 
 

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     kb_dir: pathlib.Path = ROOT / "kb"
     site_file: pathlib.Path = ROOT / "site.yaml"
     cors_origins: list[str] = ["http://localhost:8000", "http://127.0.0.1:8000"]
+    # Issue 6: the Rasa REST URL the demo page (GET /) gives the widget; Rasa must allow the API origin (--cors).
+    widget_rasa_url: str = "http://127.0.0.1:5005"
     search_min_score: float = 0.5
     search_ambiguity_gap: float = 0.08
     # Issue 4 (dossiers, notifications); tokens come from the environment only, unset = endpoints answer 401.
@@ -26,11 +28,22 @@ class Settings(BaseSettings):
     internal_token: str | None = None
     integration_token: str | None = None
     redis_url: str | None = None
+    redis_prefix: str = "dvc:"
     dossier_code_pattern: str = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}$"
     lookup_rate_limit: int = 30
     lookup_rate_window_seconds: int = 60
     lookup_max_failures: int = 5
     lookup_lock_seconds: int = 900
+    # Issue 5 (records, reports, admin); secrets from the environment only, a random per-process key if unset.
+    retention_days: int = 365
+    tracker_db_url: str = f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
+    admin_user: str | None = None
+    admin_password: str | None = None
+    secret_key: str | None = None
+    auth_token_ttl_seconds: int = 3600
+    session_ttl_seconds: int = 8 * 3600
+    login_max_attempts: int = 5
+    login_window_seconds: int = 300
 
 
 @functools.lru_cache(maxsize=1)

@@ -7,6 +7,16 @@ mkdir -p var/log
 export DVC_API_URL="http://127.0.0.1:${API_PORT}"
 export ACTION_ENDPOINT_URL="http://127.0.0.1:${ACTIONS_PORT}/webhook"
 export SANIC_HOST="$DVC_BIND" RASA_TELEMETRY_ENABLED=false
+# The actions and the gateway prove themselves to the API with this token: a fresh one per run unless set.
+: "${DVC_INTERNAL_TOKEN:=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+export DVC_INTERNAL_TOKEN
+# A demo admin for the dashboard when none is configured (never in production: set both variables there).
+if [ -z "${DVC_ADMIN_PASSWORD:-}" ] && [ "${DVC_PROFILE:-}" != "production" ]; then
+  DVC_ADMIN_USER="${DVC_ADMIN_USER:-admin}"
+  DVC_ADMIN_PASSWORD="$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  admin_note="(demo password for this run: ${DVC_ADMIN_PASSWORD})"
+fi
+export DVC_ADMIN_USER DVC_ADMIN_PASSWORD
 endpoints=bot/endpoints.yml
 [ "${DVC_PROFILE:-}" = "production" ] && endpoints=bot/endpoints.production.yml
 
@@ -43,6 +53,14 @@ wait_for api "http://127.0.0.1:${API_PORT}/health" 60
 wait_for actions "http://127.0.0.1:${ACTIONS_PORT}/health" 120
 wait_for rasa "http://127.0.0.1:${RASA_PORT}/" 180
 
+if [ -n "${TELEGRAM_BOT_TOKEN:-}" ]; then
+  RASA_URL="http://127.0.0.1:${RASA_PORT}" .venv/bin/python -m gateway.telegram >var/log/telegram.log 2>&1 &
+  pids+=($!)
+  telegram_line="Telegram:       gateway running (log: var/log/telegram.log)"
+else
+  telegram_line="Telegram:       off (set TELEGRAM_BOT_TOKEN to start the gateway)"
+fi
+
 cat <<TXT
 
 Trợ lý DVC Giáo dục is running (logs in var/log/):
@@ -51,6 +69,9 @@ Trợ lý DVC Giáo dục is running (logs in var/log/):
   API docs:       http://127.0.0.1:${API_PORT}/docs
   API health:     http://127.0.0.1:${API_PORT}/health
   Action server:  http://127.0.0.1:${ACTIONS_PORT}/health
+  Demo + widget:  http://localhost:${API_PORT}/
+  Admin:          http://localhost:${API_PORT}/admin  (user: ${DVC_ADMIN_USER:-admin}) ${admin_note:-}
+  ${telegram_line}
 Press Ctrl-C to stop.
 TXT
 wait -n "${pids[@]}"

@@ -18,6 +18,10 @@ from api.settings import ROOT, get_settings
 from tests import servers
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
+# Per-run secrets the test API, action server and integration calls share (never real ones).
+INTERNAL_TOKEN = f"test-internal-{secrets.token_hex(8)}"
+INTEGRATION_TOKEN = f"test-integration-{secrets.token_hex(8)}"
+SERVICE_TOKENS = {"DVC_INTERNAL_TOKEN": INTERNAL_TOKEN, "DVC_INTEGRATION_TOKEN": INTEGRATION_TOKEN}
 
 
 @pytest.fixture(scope="session")
@@ -54,10 +58,16 @@ def api_settings(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
 
 
 @pytest.fixture(scope="session")
-def api_url(db_url: str, logdir: pathlib.Path) -> Iterator[str]:
+def rasa_port() -> int:
+    """Rasa's port, chosen before the API starts so the demo page (GET /) can point the widget at it."""
+    return servers.free_port()
+
+
+@pytest.fixture(scope="session")
+def api_url(db_url: str, logdir: pathlib.Path, rasa_port: int) -> Iterator[str]:
     """The real API server (uvicorn) on a free loopback port."""
     port = servers.free_port()
-    env = servers.base_env(DVC_DATABASE_URL=db_url)
+    env = servers.base_env(DVC_DATABASE_URL=db_url, DVC_WIDGET_RASA_URL=f"http://127.0.0.1:{rasa_port}", **SERVICE_TOKENS)
     with servers.service("api", servers.api_args(port), env, f"http://127.0.0.1:{port}/health", logdir, 60):
         yield f"http://127.0.0.1:{port}"
 
@@ -66,7 +76,7 @@ def api_url(db_url: str, logdir: pathlib.Path) -> Iterator[str]:
 def actions_url(api_url: str, logdir: pathlib.Path) -> Iterator[str]:
     """The real action server, talking to the test API over HTTP."""
     port = servers.free_port()
-    env = servers.base_env(DVC_API_URL=api_url)
+    env = servers.base_env(DVC_API_URL=api_url, DVC_INTERNAL_TOKEN=INTERNAL_TOKEN)
     with servers.service("actions", servers.actions_args(port), env, f"http://127.0.0.1:{port}/health", logdir, 120):
         yield f"http://127.0.0.1:{port}"
 
@@ -94,14 +104,20 @@ class RasaServer:
 
 
 @pytest.fixture(scope="session")
-def rasa(actions_url: str, logdir: pathlib.Path) -> Iterator[RasaServer]:
+def tracker_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The SQLite file Rasa's (masking) tracker store writes conversations to during the tests."""
+    return f"sqlite:///{tmp_path_factory.mktemp('tracker') / 'tracker.db'}"
+
+
+@pytest.fixture(scope="session")
+def rasa(actions_url: str, api_url: str, rasa_port: int, logdir: pathlib.Path, tracker_db_url: str) -> Iterator[RasaServer]:
     """The real Rasa server with the model trained from this repo, REST channel on loopback."""
     if not servers.MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does it)")
-    port = servers.free_port()
+    port = rasa_port
     token = secrets.token_hex(16)
-    env = servers.base_env(ACTION_ENDPOINT_URL=f"{actions_url}/webhook")
-    args = servers.rasa_args(port, ROOT / "bot" / "endpoints.yml", token)
+    env = servers.base_env(ACTION_ENDPOINT_URL=f"{actions_url}/webhook", DVC_TRACKER_DB_URL=tracker_db_url)
+    args = servers.rasa_args(port, ROOT / "bot" / "endpoints.yml", token, cors=[api_url])
     with servers.service("rasa", args, env, f"http://127.0.0.1:{port}/", logdir, 240):
         yield RasaServer(f"http://127.0.0.1:{port}", token)
 

@@ -86,10 +86,11 @@ def actions_args(port: int) -> list[str]:
     return [str(RASA_BIN), "run", "actions", "--actions", "actions", "--port", str(port)]
 
 
-def rasa_args(port: int, endpoints: pathlib.Path, token: str) -> list[str]:
-    """Command line of the Rasa server with the REST channel and the token-protected HTTP API."""
+def rasa_args(port: int, endpoints: pathlib.Path, token: str, cors: list[str] | None = None) -> list[str]:
+    """Command line of the Rasa server with the REST channel and the token-protected HTTP API (CORS for `cors` origins)."""
     return [
         str(RASA_BIN), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
         "--credentials", str(ROOT / "bot" / "credentials.yml"), "--interface", "127.0.0.1",
         "--port", str(port), "--enable-api", "--auth-token", token,
+        *[arg for origin in cors or [] for arg in ("--cors", origin)],
     ]  # fmt: skip

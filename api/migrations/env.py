@@ -6,6 +6,8 @@ from logging.config import fileConfig
 
 from alembic import context
 
+import api.dossiers.models  # registers the dossier tables (and binds `api`)
+import api.notifications.models  # noqa: F401  (registers the outbox table on Base.metadata)
 from api.db import get_engine
 from api.models import Base
 from api.settings import get_settings

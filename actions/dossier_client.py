@@ -1,0 +1,43 @@
+"""Client for the dossier lookup and subscription endpoints (docs/contracts.md, issue 4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actions.internal_client import InternalClient, api_url, internal_token
+
+
+class DossierClient(InternalClient):
+    """Lookups count attempts per sender because we send the internal token."""
+
+    async def lookup(self, code: str, phone_last4: str, sender: str) -> dict[str, Any]:
+        """The API's answer: status found / not_found / invalid_code / locked (429 becomes status 'busy')."""
+        body = {"code": code, "phone_last4": phone_last4, "sender": sender}
+        response = await self.request("POST", "/api/v1/dossiers/lookup", json=body)
+        if response.status_code == 429:
+            return {"status": "busy", "retry_after_seconds": int(response.headers.get("Retry-After", "60") or 60)}
+        if response.status_code >= 400:
+            return {"status": "not_found"}
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def subscribe(self, code: str, phone_last4: str, recipient: str) -> bool:
+        """True when the code and digits verified and the subscription is stored."""
+        body = {"code": code, "phone_last4": phone_last4, "recipient": recipient}
+        response = await self.request("POST", "/api/v1/dossiers/subscriptions", json=body)
+        return response.status_code in (200, 201)
+
+    async def unsubscribe(self, code: str, recipient: str) -> None:
+        """Remove the subscription (idempotent on the API side)."""
+        await self.request("DELETE", "/api/v1/dossiers/subscriptions", params={"code": code, "recipient": recipient})
+
+
+_client: DossierClient | None = None
+
+
+def get_dossier_client() -> DossierClient:
+    """The process-wide client, created on first use."""
+    global _client
+    if _client is None:
+        _client = DossierClient(api_url(), internal_token())
+    return _client

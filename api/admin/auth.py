@@ -1,0 +1,156 @@
+"""Passwords (argon2), signed tokens for sessions, CSRF and the report API, and a login rate limit."""
+
+from __future__ import annotations
+
+import base64
+import collections
+import datetime as dt
+import functools
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+import time
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.admin.models import ROLES, UserRow
+from api.settings import Settings
+
+_HASHER = PasswordHasher()
+_PROCESS_KEY = secrets.token_bytes(32)
+# A hash to verify against when the user does not exist, so timing does not reveal usernames.
+_DUMMY_HASH = _HASHER.hash(secrets.token_hex(8))
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash."""
+    return _HASHER.hash(password)
+
+
+def upsert_user(session: Session, username: str, password: str, role: str) -> UserRow:
+    """Create the account or reset its password and role (used at startup and by `create-admin`)."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role: {role}")
+    if not username.strip() or len(password) < 8:
+        raise ValueError("username required and password of at least 8 characters")
+    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    if user is None:
+        user = UserRow(username=username, role=role, active=True, created_at=dt.datetime.now(dt.UTC), password_hash="")
+        session.add(user)
+    user.password_hash, user.role, user.active = hash_password(password), role, True
+    session.commit()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> UserRow | None:
+    """The active user with these credentials, or None."""
+    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    try:
+        _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return user if user is not None and user.active else None
+
+
+def active_user(session: Session, username: str) -> UserRow | None:
+    """The account behind a token, if it still exists and is active (its current role counts)."""
+    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    return user if user is not None and user.active else None
+
+
+def _key(settings: Settings) -> bytes:
+    return settings.secret_key.encode() if settings.secret_key else _PROCESS_KEY
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sign(settings: Settings, purpose: str, payload: dict[str, Any], ttl_seconds: int) -> str:
+    """A compact signed, expiring token (HMAC-SHA256 over the JSON payload)."""
+    body = _b64(json.dumps({**payload, "p": purpose, "exp": int(time.time()) + ttl_seconds}, separators=(",", ":")).encode())
+    mac = hmac.new(_key(settings), body.encode(), hashlib.sha256).digest()
+    return f"{body}.{_b64(mac)}"
+
+
+def unsign(settings: Settings, purpose: str, token: str | None) -> dict[str, Any] | None:
+    """The payload of a valid, unexpired token made for `purpose`, else None."""
+    if not token or token.count(".") != 1:
+        return None
+    body, mac = token.split(".")
+    expected = hmac.new(_key(settings), body.encode(), hashlib.sha256).digest()
+    try:
+        if not hmac.compare_digest(expected, _unb64(mac)):
+            return None
+        payload: dict[str, Any] = json.loads(_unb64(body))
+    except (ValueError, TypeError):
+        return None
+    if payload.get("p") != purpose or int(payload.get("exp", 0)) < time.time():
+        return None
+    return payload
+
+
+def csrf_token(settings: Settings, session_nonce: str) -> str:
+    """The CSRF token bound to one login session (put in every form)."""
+    return _b64(hmac.new(_key(settings), f"csrf:{session_nonce}".encode(), hashlib.sha256).digest())
+
+
+def csrf_ok(settings: Settings, session_nonce: str, given: str | None) -> bool:
+    """Constant-time check of a submitted CSRF token."""
+    return bool(given) and hmac.compare_digest(csrf_token(settings, session_nonce), str(given))
+
+
+class LoginLimiter:
+    """At most N failed logins per key (client IP) within a sliding window; in-process memory."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, window: float) -> collections.deque[float]:
+        stamps = self._failures[key]
+        while stamps and stamps[0] < time.monotonic() - window:
+            stamps.popleft()
+        return stamps
+
+    def blocked(self, key: str, max_attempts: int, window: float) -> bool:
+        """True while the key has used up its failed attempts."""
+        with self._lock:
+            return len(self._recent(key, window)) >= max_attempts
+
+    def failed(self, key: str) -> None:
+        """Count one failed attempt."""
+        with self._lock:
+            self._failures[key].append(time.monotonic())
+
+    def reset(self, key: str) -> None:
+        """Forget the failures after a successful login."""
+        with self._lock:
+            self._failures.pop(key, None)
+
+
+@functools.lru_cache(maxsize=1)
+def limiter() -> LoginLimiter:
+    """The process-wide login limiter."""
+    return LoginLimiter()
+
+
+def bootstrap_admin(settings: Settings) -> str | None:
+    """Create (or reset) the first admin from DVC_ADMIN_USER/DVC_ADMIN_PASSWORD at startup; returns its name."""
+    if not settings.admin_user or not settings.admin_password:
+        return None
+    from api.db import session_factory  # here, so importing this module touches no database
+
+    with session_factory(settings.database_url)() as session:
+        upsert_user(session, settings.admin_user, settings.admin_password, "admin")
+    return settings.admin_user

@@ -1,0 +1,1 @@
+"""Dossiers (hồ sơ) synced from the one-stop system: storage, integration upserts, public lookup."""

@@ -1,0 +1,119 @@
+"""Public lookup by code + last 4 phone digits, with a lockout that reveals nothing about which codes exist."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import math
+import re
+from typing import Any
+
+from sqlalchemy import Row, delete, select
+from sqlalchemy.orm import Session
+
+from api.dossiers import messages
+from api.dossiers.models import DossierHistoryRow, DossierRow, LookupFailureRow
+from api.dossiers.service import dossier_view, get_dossier
+from api.models import ProcedureRow
+from api.notifications.service import now
+from api.settings import Settings
+from textnorm.dossier_code import EXAMPLE, clean_code
+
+_NO_DIGITS = "\x00\x00\x00\x00"  # compared against when the code is unknown, so both failures do the same work
+
+
+def strict_code(raw: str, settings: Settings) -> str | None:
+    """The normalised code if it matches DVC_DOSSIER_CODE_PATTERN, else None."""
+    code = clean_code(raw)
+    return code if re.fullmatch(settings.dossier_code_pattern, code) else None
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    """SQLite returns naive UTC datetimes; make them comparable."""
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+
+FAILURES = LookupFailureRow.__table__
+DOSSIERS = DossierRow.__table__
+HISTORY = DossierHistoryRow.__table__
+PROCEDURES = ProcedureRow.__table__
+
+
+def lock_remaining(session: Session, code: str, requester: str, settings: Settings) -> int:
+    """Seconds left on a lock: `max_failures` failures within the window lock for `lock_seconds` after the last."""
+    window = dt.timedelta(seconds=settings.lookup_lock_seconds)
+    current = now()
+    query = (
+        select(FAILURES.c.at)
+        .where(FAILURES.c.code == code, FAILURES.c.requester == requester, FAILURES.c.at > current - 2 * window)
+        .order_by(FAILURES.c.at)
+    )
+    times = [_aware(at) for at in session.execute(query).scalars()]
+    n = settings.lookup_max_failures
+    remaining = 0.0
+    for i in range(n - 1, len(times)):
+        if times[i] - times[i - n + 1] <= window:
+            remaining = max(remaining, (times[i] + window - current).total_seconds())
+    return math.ceil(remaining) if remaining > 0 else 0
+
+
+def _read(session: Session, code: str) -> Row[Any] | None:
+    """The dossier's columns plus the catalogue's name and slug, in one Core query (the hot path of lookups)."""
+    query = (
+        select(DOSSIERS, PROCEDURES.c.name.label("procedure_name"), PROCEDURES.c.slug.label("procedure_slug"))
+        .select_from(DOSSIERS.outerjoin(PROCEDURES, PROCEDURES.c.code == DOSSIERS.c.procedure_code))
+        .where(DOSSIERS.c.code == code)
+        .limit(1)
+    )
+    return session.execute(query).first()
+
+
+def _view(session: Session, row: Row[Any]) -> dict[str, Any]:
+    """The contract's `dossier` object from a _read() row."""
+    history = session.execute(
+        select(HISTORY.c.status, HISTORY.c.at).where(HISTORY.c.dossier_id == row.id).order_by(HISTORY.c.id)
+    ).all()
+    name = row.procedure_name or messages.unknown_procedure(row.procedure_code)
+    return dossier_view(row, name, row.procedure_slug, [(h.status, h.at) for h in history])
+
+
+def verify(row: DossierRow | Row[Any] | None, phone_last4: str) -> bool:
+    """Constant-time check of the last four digits; an unknown code compares against a dummy and fails."""
+    expected = row.applicant_phone[-4:] if row is not None else _NO_DIGITS
+    return hmac.compare_digest(expected.encode(), phone_last4.strip().encode()) and row is not None
+
+
+def record_failure(session: Session, code: str, requester: str, settings: Settings) -> None:
+    """Count one failed verification and forget this requester's failures older than the lock horizon."""
+    current = now()
+    session.add(LookupFailureRow(code=code, requester=requester, at=current))
+    horizon = current - dt.timedelta(seconds=2 * settings.lookup_lock_seconds)
+    session.execute(delete(LookupFailureRow).where(LookupFailureRow.requester == requester, LookupFailureRow.at < horizon))
+    session.commit()
+
+
+def lookup(session: Session, raw_code: str, phone_last4: str, requester: str, settings: Settings) -> dict[str, Any]:
+    """The contract's answer: found / not_found / invalid_code / locked (a wrong code and wrong digits look alike)."""
+    code = strict_code(raw_code, settings)
+    if code is None:
+        return {"status": "invalid_code", "example": EXAMPLE}
+    remaining = lock_remaining(session, code, requester, settings)
+    if remaining:
+        return {"status": "locked", "retry_after_seconds": remaining}
+    row = _read(session, code)
+    if not verify(row, phone_last4) or row is None:
+        record_failure(session, code, requester, settings)
+        return {"status": "not_found"}
+    return {"status": "found", "dossier": _view(session, row)}
+
+
+def find_verified(session: Session, raw_code: str, phone_last4: str, requester: str, settings: Settings) -> DossierRow | None:
+    """The dossier when code and digits verify (subscriptions); failures count towards the same lockout."""
+    code = strict_code(raw_code, settings)
+    if code is None or lock_remaining(session, code, requester, settings):
+        return None
+    row = get_dossier(session, code)
+    if not verify(row, phone_last4):
+        record_failure(session, code, requester, settings)
+        return None
+    return row

@@ -1,0 +1,1 @@
+"""Conversation records, ratings, feedback and handoff tickets (issue 5), and the reports computed from them."""

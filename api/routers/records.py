@@ -1,0 +1,113 @@
+"""Internal recording endpoints the actions call (turns, ratings, feedback, tickets) and the public ticket lookup."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+
+from api.deps import InternalAuth, SessionDep
+from api.records import service
+
+router = APIRouter(prefix="/api/v1", tags=["records"])
+
+Sender = Field(min_length=1, max_length=160)
+Slug = Field(default=None, max_length=120)
+
+
+class TurnIn(BaseModel):
+    """One user message and how the bot answered it."""
+
+    sender: str = Sender
+    text: str = Field(max_length=5000)
+    intent: str | None = Field(default=None, max_length=80)
+    procedure_slug: str | None = Slug
+    topic_slug: str | None = Slug
+    answered: bool
+
+
+class RatingIn(BaseModel):
+    """A 1..5 rating (5 Rất hài lòng … 1 Rất không hài lòng)."""
+
+    sender: str = Sender
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=2000)
+    procedure_slug: str | None = Slug
+
+
+class FeedbackIn(BaseModel):
+    """A feedback or complaint item for the staff."""
+
+    sender: str = Sender
+    kind: Literal["feedback", "complaint"]
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class TicketIn(BaseModel):
+    """A question handed to the one-stop staff."""
+
+    sender: str = Sender
+    question: str = Field(min_length=1, max_length=5000)
+    procedure_slug: str | None = Slug
+
+
+class Created(BaseModel):
+    """The id of what was stored."""
+
+    id: int
+
+
+class TicketCreated(BaseModel):
+    """The short code to give the user."""
+
+    ticket: str
+
+
+class TicketOut(BaseModel):
+    """A ticket as the user may see it (no sender)."""
+
+    ticket: str
+    status: Literal["open", "answered"]
+    question: str
+    answer: str | None
+    answered_at: dt.datetime | None
+
+
+@router.post("/records/turns", status_code=201, dependencies=[InternalAuth])
+def post_turn(body: TurnIn, session: SessionDep) -> Created:
+    """Record a turn; the text is masked again here whatever the caller did."""
+    row = service.record_turn(session, body.sender, body.text, body.intent, body.procedure_slug, body.topic_slug, body.answered)
+    return Created(id=row.id)
+
+
+@router.post("/ratings", status_code=201, dependencies=[InternalAuth])
+def post_rating(body: RatingIn, session: SessionDep) -> Created:
+    """Record a satisfaction rating."""
+    row = service.add_rating(session, body.sender, body.score, body.comment, body.procedure_slug)
+    return Created(id=row.id)
+
+
+@router.post("/feedback", status_code=201, dependencies=[InternalAuth])
+def post_feedback(body: FeedbackIn, session: SessionDep) -> Created:
+    """Record a feedback or complaint item."""
+    return Created(id=service.add_feedback(session, body.sender, body.kind, body.text).id)
+
+
+@router.post("/tickets", status_code=201, dependencies=[InternalAuth])
+def post_ticket(body: TicketIn, session: SessionDep) -> TicketCreated:
+    """Open a handoff ticket."""
+    return TicketCreated(ticket=service.create_ticket(session, body.sender, body.question, body.procedure_slug).code)
+
+
+@router.get("/tickets/{ticket}")
+def get_ticket(ticket: str, session: SessionDep) -> TicketOut:
+    """Public: the user fetches the staff answer with the ticket code."""
+    row = service.find_ticket(session, ticket)
+    if row is None:
+        raise HTTPException(status_code=404, detail="Không tìm thấy mã câu hỏi này, anh/chị vui lòng kiểm tra lại ạ.")
+    return TicketOut(
+        ticket=row.code, status="answered" if row.status == "answered" else "open", question=row.question,
+        answer=row.answer, answered_at=row.answered_at,
+    )  # fmt: skip

@@ -1,0 +1,1 @@
+"""Telegram gateway: Telegram updates in, Rasa REST replies out, notification outbox pushed to chats."""

@@ -1,0 +1,145 @@
+"""Records, rating, feedback, handoff tickets, /help and classroom mode end to end over the REST channel."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from api.db import session_factory
+from api.records import service
+from api.records.models import ConversationRow, FeedbackRow, RatingRow, TicketRow, TurnRow
+from tests.conftest import RasaServer
+from tests.test_conversations import buttons_of, text_of
+
+pytestmark = pytest.mark.rasa
+QUESTION = "phí xin bản sao bằng tốt nghiệp từ sổ gốc là bao nhiêu"
+
+
+def sender() -> str:
+    """A fresh web conversation."""
+    return f"web:{uuid.uuid4()}"
+
+
+def rows(db_url: str, model: Any, user: str, wait: float = 3.0) -> list[Any]:
+    """Rows of one conversation (turn records are written in the background: wait a little for them)."""
+    deadline = time.monotonic() + wait
+    while True:
+        with session_factory(db_url)() as session:
+            conv = session.scalars(select(ConversationRow).where(ConversationRow.sender == user)).first()
+            found = list(session.scalars(select(model).where(model.conversation_id == conv.id))) if conv else []
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def payloads(reply: list[dict[str, object]]) -> list[str]:
+    """Button payloads of one turn."""
+    return [b["payload"] for b in buttons_of(reply)]
+
+
+def test_answer_is_recorded_and_rating_asked_once(rasa: RasaServer, db_url: str) -> None:
+    user = sender()
+    first = rasa.say(user, QUESTION)
+    assert '/rate{"rating": 5}' in payloads(first) and "/decline" in payloads(first)
+    second = rasa.say(user, "thế mất bao lâu ạ")
+    assert "Thời hạn" in text_of(second)
+    assert not any(p.startswith("/rate") for p in payloads(second)), "asked once per conversation"
+    turns = rows(db_url, TurnRow, user)
+    assert any(t.procedure_slug == "ban_sao_van_bang_tu_so_goc" and t.answered for t in turns)
+
+
+def test_rating_with_comment_is_stored(rasa: RasaServer, db_url: str) -> None:
+    user = sender()
+    rasa.say(user, QUESTION)
+    assert "góp ý thêm" in text_of(rasa.say(user, '/rate{"rating": 4}'))
+    assert "ghi nhận đánh giá" in text_of(rasa.say(user, "trả lời rõ ràng, dễ hiểu"))
+    [rating] = rows(db_url, RatingRow, user)
+    assert (rating.score, rating.comment, rating.procedure_slug) == (4, "trả lời rõ ràng, dễ hiểu", "ban_sao_van_bang_tu_so_goc")
+
+
+def test_rating_without_comment_and_no_thanks(rasa: RasaServer, db_url: str) -> None:
+    user = sender()
+    rasa.say(user, QUESTION)
+    rasa.say(user, '/rate{"rating": 2}')
+    assert "ghi nhận đánh giá" in text_of(rasa.say(user, "không, cảm ơn"))
+    assert [r.score for r in rows(db_url, RatingRow, user)] == [2]
+    other = sender()
+    rasa.say(other, QUESTION)
+    assert "Khi cần" in text_of(rasa.say(other, "ko cam on"))
+    assert rows(db_url, RatingRow, other, wait=0.5) == []
+
+
+def test_feedback_with_content_is_stored_at_once(rasa: RasaServer, db_url: str) -> None:
+    user = sender()
+    text = text_of(rasa.say(user, "tôi muốn phản ánh cán bộ một cửa thái độ không tốt khi nhận hồ sơ"))
+    assert "đã ghi nhận phản ánh" in text
+    [item] = rows(db_url, FeedbackRow, user)
+    assert item.kind == "feedback" and "thái độ" in item.text and item.status == "open"
+
+
+def test_short_complaint_asks_for_the_content(rasa: RasaServer, db_url: str) -> None:
+    user = sender()
+    assert "nội dung" in text_of(rasa.say(user, "toi muon khieu nai"))
+    text = text_of(rasa.say(user, "hồ sơ chuyển trường của con tôi quá hạn 2 tuần chưa trả kết quả"))
+    assert "khiếu nại" in text
+    [item] = rows(db_url, FeedbackRow, user)
+    assert item.kind == "complaint" and "quá hạn" in item.text
+
+
+def test_fallback_offers_handoff_and_ticket_round_trip(rasa: RasaServer, db_url: str) -> None:
+    user = sender()
+    question = "trường con tôi có được tổ chức dạy bơi trong giờ học không"
+    reply = rasa.say(user, question)
+    assert "/request_handoff" in payloads(reply)
+    made = text_of(rasa.say(user, "/request_handoff"))
+    match = re.search(r"HT-[A-Z0-9]{8}", made)
+    assert match, made
+    code = match.group(0)
+    assert "chưa có trả lời" in text_of(rasa.say(user, f"kiểm tra phiếu {code.lower()}"))
+    with session_factory(db_url)() as session:
+        ticket = service.find_ticket(session, code)
+        assert ticket is not None and ticket.question == question
+        service.answer_ticket(session, ticket, "Việc này do nhà trường quyết định.", "staff")
+    answered = text_of(rasa.say(sender(), f"kiem tra phieu {code}"))
+    assert "nhà trường quyết định" in answered
+    turns = rows(db_url, TurnRow, user)
+    assert any(not t.answered for t in turns), "the fallback is recorded as unanswered"
+
+
+def test_ask_human_then_type_the_question(rasa: RasaServer, db_url: str) -> None:
+    user = sender()
+    reply = rasa.say(user, "cho tôi gặp cán bộ")
+    assert "0000 000 000" in text_of(reply) and "/request_handoff" in payloads(reply)
+    assert "gõ câu hỏi" in text_of(rasa.say(user, "/request_handoff"))
+    assert "HT-" in text_of(rasa.say(user, "con tôi học lớp 11 có được chuyển sang trường tư không"))
+    [ticket] = rows(db_url, TicketRow, user)
+    assert "lớp 11" in ticket.question
+
+
+def test_unknown_ticket(rasa: RasaServer) -> None:
+    assert "không tìm thấy phiếu" in text_of(rasa.say(sender(), "kiểm tra phiếu HT-ZZZZ2222"))
+
+
+def test_greet_and_help_offer_the_main_menu(rasa: RasaServer) -> None:
+    user = sender()
+    assert buttons_of(rasa.say(user, "/greet"))
+    reply = rasa.say(user, "/help")
+    assert "Tra cứu tình trạng hồ sơ" in text_of(reply)
+    assert {"/lookup_dossier", "/classroom", "/give_feedback"} <= set(payloads(reply))
+
+
+def test_classroom_lesson_steps_then_quiz(rasa: RasaServer) -> None:
+    user = f"classroom:{uuid.uuid4().hex[:8]}"
+    first = rasa.say(user, "/classroom")
+    assert "Bước 1/6" in text_of(first) and "/classroom_next" in payloads(first)
+    texts = [text_of(rasa.say(user, "tiếp")) for _ in range(5)]
+    assert "Bước 2/6" in texts[0] and "VNeID" in texts[0], "the VNeID step reads kb/topics through the API"
+    assert "Bước 6/6" in texts[4]
+    quiz = rasa.say(user, "/classroom_next")
+    assert any("quiz_choice" in p for p in payloads(quiz))
+    assert "Chính xác" in text_of(rasa.say(user, '/classroom_answer{"quiz_choice": "b"}'))

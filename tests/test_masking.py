@@ -1,0 +1,111 @@
+"""People's data never reaches storage or logs: mask(), Rasa event masking, log records, the real tracker store."""
+
+from __future__ import annotations
+
+import json
+import logging
+import pathlib
+import sqlite3
+import subprocess
+import textwrap
+
+import pytest
+
+from tests import servers
+from textnorm.channels import channel_of
+from textnorm.privacy import install_log_masking, mask, mask_events
+
+PHONE, CCCD, EMAIL = "0912 345 678", "001203004567", "phu.huynh@example.com"
+SECRETS = (PHONE, "0912345678", CCCD, EMAIL)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Số em 0912345678 ạ", "Số em [SĐT] ạ"),
+        ("gọi 0912 345 678 hoặc +84 912.345.678", "gọi [SĐT] hoặc [SĐT]"),
+        ("máy bàn (024) 3825 1234", "máy bàn [SĐT]"),
+        ("84912345678", "[SĐT]"),
+        ("0912345678 0987654321", "[SĐT] [SĐT]"),
+        ("CCCD 001203004567, CMND 123456789", "CCCD [CCCD], CMND [CCCD]"),
+        ("cccd 001 203 004 567", "cccd [CCCD]"),
+        ("mail a.b+c@gmail.com.vn nhé", "mail [EMAIL] nhé"),
+        ("hồ sơ 000.00.31.H26-260112-0003", "hồ sơ 000.00.31.H26-260112-0003"),
+        ("000.00.31.h26 260112 0003", "000.00.31.h26 260112 0003"),
+        ("lệ phí 150.000 đồng, năm 2026, lớp 12", "lệ phí 150.000 đồng, năm 2026, lớp 12"),
+    ],
+)
+def test_mask(text: str, expected: str) -> None:
+    assert mask(text) == expected
+
+
+def test_channel_of() -> None:
+    assert [channel_of(s) for s in ("telegram:1", "web:abc", "classroom:9a", "rest-user", "telegram:", "sms:1")] == [
+        "telegram", "web", "classroom", "other", "other", "other",
+    ]  # fmt: skip
+
+
+def test_mask_events_hides_verification_digits() -> None:
+    events = [
+        {"event": "user", "text": f"em là {EMAIL}", "parse_data": {"text": f"em là {EMAIL}", "entities": [{"value": EMAIL}]}},
+        {"event": "slot", "name": "requested_slot", "value": "phone_last4"},
+        {"event": "user", "text": "5678", "parse_data": {"text": "5678", "entities": []}},
+        {"event": "slot", "name": "phone_last4", "value": "5678"},
+        {"event": "user", "text": "số cuối 4321", "parse_data": {"text": "số cuối 4321", "entities": [{"value": "4321"}]}},
+        {"event": "slot", "name": "phone_last4", "value": "4321"},
+    ]
+    masked = mask_events(events, start=0)
+    raw = json.dumps(masked, ensure_ascii=False)
+    assert EMAIL not in raw and "5678" not in raw and "4321" not in raw
+    assert masked[4]["text"] == "số cuối ****" and masked[3]["value"] == "****"
+    assert events[2]["text"] == "5678"  # the caller's events are untouched
+    assert len(mask_events(events, start=4)) == 2
+
+
+def test_log_records_are_masked(caplog: pytest.LogCaptureFixture) -> None:
+    install_log_masking()
+    install_log_masking()  # idempotent
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("dvc.test").info("user said %s and %s", PHONE, EMAIL)
+    assert caplog.records[-1].getMessage() == "user said [SĐT] and [EMAIL]"
+
+
+TRACKER_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, sys
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from bot.tracker_store import MaskingSQLTrackerStore
+    domain = Domain.from_yaml('''
+    version: "3.1"
+    slots:
+      phone_last4: {type: text, mappings: [{type: custom}]}
+    ''')
+    store = MaskingSQLTrackerStore(domain=domain)
+    tracker = DialogueStateTracker("telegram:5", domain.slots)
+    tracker.update(UserUttered(sys.argv[1], parse_data={"intent": {"name": "x"}, "entities": [{"entity": "e", "value": sys.argv[2]}]}))
+    tracker.update(BotUttered("Dạ em ghi nhận ạ."))
+    asyncio.run(store.save(tracker))
+    tracker.update(UserUttered("số cuối 5678"))
+    tracker.update(SlotSet("phone_last4", "5678"))
+    asyncio.run(store.save(tracker))
+    again = asyncio.run(store.retrieve("telegram:5"))
+    print(len(again.events))
+    """
+)
+
+
+def test_tracker_store_writes_masked_events(tmp_path: pathlib.Path) -> None:
+    db = tmp_path / "tracker.db"
+    message = f"SĐT {PHONE}, CCCD {CCCD}, mail {EMAIL}, hồ sơ 000.00.31.H26-260112-0003"
+    env = servers.base_env(DVC_TRACKER_DB_URL=f"sqlite:///{db}")
+    python = servers.ROOT / ".venv-rasa" / "bin" / "python"
+    result = subprocess.run([str(python), "-c", TRACKER_SCRIPT, message, PHONE], env=env, cwd=servers.ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "4"
+    rows = [data for (data,) in sqlite3.connect(db).execute("SELECT data FROM events ORDER BY id")]
+    raw = "\n".join(rows) + "\n" + "\n".join(json.dumps(json.loads(r), ensure_ascii=False) for r in rows)
+    for secret in (*SECRETS, "5678"):
+        assert secret not in raw
+    assert "000.00.31.H26-260112-0003" in raw and "[SĐT]" in raw
