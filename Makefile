@@ -19,7 +19,7 @@ export ACTIONS_PORT ?= 5055
 
 MODEL_INPUTS := config.yml $(shell find bot textnorm -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help setup browser migrate load demo train run test bench lint validate clean
+.PHONY: help setup browser migrate load demo train run test bench lint validate purge admin clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -72,6 +72,12 @@ lint: $(VENV)/.installed ## ruff and strict mypy
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy
+
+purge: $(VENV)/.installed ## Delete conversations older than DVC_RETENTION_DAYS (default 365) from every store
+	@$(PY) -m api.cli purge
+
+admin: $(VENV)/.installed ## Create an admin account: make admin NAME=login ROLE=admin|staff|teacher (asks the password)
+	@$(PY) -m api.cli create-admin --username "$(NAME)" --role "$(or $(ROLE),admin)"
 
 clean: ## Remove environments, models and the local database
 	rm -rf $(VENV) $(RASA_VENV) models var .pytest_cache .mypy_cache .ruff_cache

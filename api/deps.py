@@ -56,9 +56,7 @@ async def require_internal(settings: SettingsDep, token: Annotated[str | None, D
 async def require_integration(settings: SettingsDep, token: Annotated[str | None, Depends(bearer_token)]) -> None:
     """401 unless the request carries DVC_INTEGRATION_TOKEN (the one-stop system)."""
     if not token_matches(token, settings.integration_token):
-        raise HTTPException(
-            status_code=401, detail="integration token required", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise HTTPException(status_code=401, detail="integration token required", headers={"WWW-Authenticate": "Bearer"})
 
 
 InternalAuth = Depends(require_internal)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-from typing import Any, Dict, Optional, Text
+from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
@@ -39,10 +39,10 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
 
     def __init__(
         self,
-        domain: Optional[Domain] = None,
-        host: Optional[Text] = None,
-        event_broker: Optional[EventBroker] = None,
-        **kwargs: Dict[Text, Any],
+        domain: Domain | None = None,
+        host: str | None = None,
+        event_broker: EventBroker | None = None,
+        **kwargs: dict[str, Any],
     ) -> None:
         if event_broker is not None:
             raise ValueError("MaskingSQLTrackerStore does not stream to an event broker (it would see unmasked events)")

@@ -18,25 +18,21 @@ import secrets
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
-import psycopg
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api.catalogue.loader import load_catalogue, read_catalogue  # noqa: E402
 from api.cli import migrate  # noqa: E402
-from api.db import get_engine, session_factory  # noqa: E402
+from api.db import session_factory  # noqa: E402
 from api.dossiers.schemas import DossierIn  # noqa: E402
 from api.dossiers.service import upsert  # noqa: E402
 from tests import servers  # noqa: E402
+from tests.pg import throwaway_database  # noqa: E402
 
 CLIENTS = 50
-PG_ADMIN = os.environ.get("DVC_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 PROCEDURES = ["3.000465", "2.002850", "3.000466", "2.002854", "1.005095", "2.002857"]
 STATUSES = ["received", "in_progress", "result_ready", "result_returned"]
 
@@ -64,21 +60,6 @@ def seed(url: str, count: int) -> list[tuple[str, str]]:
             pairs.append((code, phone[-4:]))
         session.commit()
     return pairs
-
-
-@contextmanager
-def postgres_db() -> Iterator[str]:
-    """A throw-away PostgreSQL database."""
-    name = f"dvc_bench_{uuid.uuid4().hex[:8]}"
-    admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
-        try:
-            yield url
-        finally:
-            get_engine(url).dispose()
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def pct(values: list[float], q: float) -> float:
@@ -158,7 +139,7 @@ def main() -> int:
         logdir = pathlib.Path(tmp)
         rows += bench("sqlite", f"sqlite:///{tmp}/bench.db", args.dossiers, args.seconds, logdir)
         if not args.skip_pg:
-            with postgres_db() as pg:
+            with throwaway_database("dvc_bench") as pg:
                 rows += bench("postgresql", pg, args.dossiers, args.seconds, logdir)
     load = os.getloadavg()[0]
     print(f"\nLookup benchmark: {CLIENTS} clients, {args.dossiers} dossiers, 10% wrong digits, {args.seconds:.0f} s per run")

@@ -16,7 +16,6 @@ import tempfile
 import time
 import uuid
 
-import psycopg
 from sqlalchemy import insert
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -26,8 +25,8 @@ from api.db import get_engine, session_factory
 from api.records import reports
 from api.records.models import ConversationRow, RatingRow, TurnRow
 from api.records.service import local_day
+from tests.pg import throwaway_database
 
-PG_ADMIN = os.environ.get("DVC_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 CHANNELS = ("web", "telegram", "classroom")
 END = dt.date(2026, 3, 31)
 
@@ -55,7 +54,7 @@ def fill(url: str, conversations: int) -> int:
                     slug = rnd.choice(slugs)
                     turns.append({"conversation_id": conv_id, "at": t, "day": local_day(t), "channel": channel, "intent": "ask",
                                   "procedure_slug": slug, "topic_slug": None if slug else "chu-de",
-                                  "answered": rnd.random() > 0.15, "opens_day": k == 0, "text": "câu hỏi về thủ tục"})  # fmt: skip
+                                  "answered": rnd.random() > 0.15, "opens_day": k == 0, "text": "câu hỏi"})  # fmt: skip
                 if conv_id % 3 == 0:
                     ratings.append({"conversation_id": conv_id, "at": at, "day": local_day(at), "channel": channel,
                                     "score": rnd.randint(1, 5), "comment": None,
@@ -107,15 +106,8 @@ def main() -> int:
         report("sqlite", f"sqlite:///{tmp}/bench.db", args.conversations, args.runs)
     if args.skip_postgres:
         return 0
-    name = f"dvc_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
-        try:
-            report("postgresql", url, args.conversations, args.runs)
-        finally:
-            get_engine(url).dispose()
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_database("dvc_bench") as url:
+        report("postgresql", url, args.conversations, args.runs)
     return 0
 
 

@@ -10,6 +10,8 @@ export SANIC_HOST="$DVC_BIND" RASA_TELEMETRY_ENABLED=false
 # The actions and the gateway prove themselves to the API with this token: a fresh one per run unless set.
 : "${DVC_INTERNAL_TOKEN:=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 export DVC_INTERNAL_TOKEN
+export DVC_TRACKER_DB_URL="${DVC_TRACKER_DB_URL:-sqlite:///$PWD/var/tracker.db}"
+export DVC_WIDGET_RASA_URL="${DVC_WIDGET_RASA_URL:-http://127.0.0.1:${RASA_PORT}}"
 # A demo admin for the dashboard when none is configured (never in production: set both variables there).
 if [ -z "${DVC_ADMIN_PASSWORD:-}" ] && [ "${DVC_PROFILE:-}" != "production" ]; then
   DVC_ADMIN_USER="${DVC_ADMIN_USER:-admin}"

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
+import psycopg
 import pytest
 
 from api.catalogue.loader import load_catalogue, read_catalogue
@@ -16,6 +17,7 @@ from api.cli import migrate
 from api.db import session_factory
 from api.settings import ROOT, get_settings
 from tests import servers
+from tests.pg import throwaway_database
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 # Per-run secrets the test API, action server and integration calls share (never real ones).
@@ -125,3 +127,21 @@ def rasa(actions_url: str, api_url: str, rasa_port: int, logdir: pathlib.Path, t
 def in_ci() -> bool:
     """True in CI, where production-profile tests must run and never skip."""
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(what: str, exc: Exception) -> None:
+    """Fail in CI (the services are always there), skip on a developer machine without them."""
+    message = f"{what} not reachable: {exc}"
+    if in_ci():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    """A throw-away PostgreSQL database for the module, dropped afterwards (never skipped in CI)."""
+    try:
+        with throwaway_database() as url:
+            yield url
+    except psycopg.OperationalError as exc:
+        unavailable("PostgreSQL", exc)

@@ -29,7 +29,9 @@ def seed(db: str) -> str:
                 sender = ("web:", "telegram:", "classroom:")[n % 3] + f"{day}-{n}"
                 at = now - dt.timedelta(days=day, minutes=n)
                 slug = procedures[(day + n) % 4]
-                service.record_turn(s, sender, "hỏi lệ phí", "ask_fee", slug, None if slug else "digital_diplomas", (day + n) % 4 != 3, at=at)
+                service.record_turn(
+                    s, sender, "hỏi lệ phí", "ask_fee", slug, None if slug else "digital_diplomas", (day + n) % 4 != 3, at=at
+                )
                 if n % 2 == 0:
                     service.add_rating(s, sender, 5 - (day + n) % 3, None, slug, at=at)
         service.record_turn(s, "web:x", "em muốn hỏi về học bổng 0912345678", "nlu_fallback", None, None, False, at=now)

@@ -143,3 +143,27 @@ def test_classroom_lesson_steps_then_quiz(rasa: RasaServer) -> None:
     quiz = rasa.say(user, "/classroom_next")
     assert any("quiz_choice" in p for p in payloads(quiz))
     assert "Chính xác" in text_of(rasa.say(user, '/classroom_answer{"quiz_choice": "b"}'))
+
+
+def test_typed_yes_accepts_the_handoff_offer(rasa: RasaServer, db_url: str) -> None:
+    user = sender()
+    question = "nhà trường có cho học sinh mang điện thoại vào lớp không ạ"
+    assert "/request_handoff" in payloads(rasa.say(user, question))
+    made = text_of(rasa.say(user, "uh dc a"))
+    assert re.search(r"HT-[A-Z0-9]{8}", made), made
+    [ticket] = rows(db_url, TicketRow, user)
+    assert ticket.question == question
+
+
+def test_typed_no_declines_the_handoff_offer(rasa: RasaServer, db_url: str) -> None:
+    user = sender()
+    assert "/request_handoff" in payloads(rasa.say(user, "trường có bắt học sinh mặc đồng phục vào thứ bảy không"))
+    reply = text_of(rasa.say(user, "thoi khong can dau"))
+    assert "HT-" not in reply and reply.strip()
+    assert rows(db_url, TicketRow, user, wait=0.5) == []
+
+
+def test_emoji_only_gets_a_polite_prompt_with_choices(rasa: RasaServer) -> None:
+    reply = rasa.say(sender(), "🙏🙏👍")
+    assert "anh/chị" in text_of(reply).lower()
+    assert "/list_procedures" in payloads(reply), "offers something to choose instead of a bare 'yes'"

@@ -8,6 +8,7 @@ import pathlib
 import sqlite3
 import subprocess
 import textwrap
+from typing import Any
 
 import pytest
 
@@ -46,7 +47,7 @@ def test_channel_of() -> None:
 
 
 def test_mask_events_hides_verification_digits() -> None:
-    events = [
+    events: list[dict[str, Any]] = [
         {"event": "user", "text": f"em là {EMAIL}", "parse_data": {"text": f"em là {EMAIL}", "entities": [{"value": EMAIL}]}},
         {"event": "slot", "name": "requested_slot", "value": "phone_last4"},
         {"event": "user", "text": "5678", "parse_data": {"text": "5678", "entities": []}},
@@ -68,6 +69,11 @@ def test_log_records_are_masked(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO):
         logging.getLogger("dvc.test").info("user said %s and %s", PHONE, EMAIL)
     assert caplog.records[-1].getMessage() == "user said [SĐT] and [EMAIL]"
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("httpx").info('HTTP Request: GET http://x/search?q=CCCD+001203004567&p=0912+345+678 "200 OK"')
+        logging.getLogger("httpx").info("GET /search?q=ph%C3%AD+c%E1%BA%A5p+l%E1%BA%A1i")
+    assert caplog.records[-2].getMessage() == 'HTTP Request: GET http://x/search?q=CCCD [CCCD]&p=[SĐT] "200 OK"'
+    assert caplog.records[-1].getMessage() == "GET /search?q=ph%C3%AD+c%E1%BA%A5p+l%E1%BA%A1i"  # nothing personal: left as is
 
 
 TRACKER_SCRIPT = textwrap.dedent(
@@ -84,7 +90,8 @@ TRACKER_SCRIPT = textwrap.dedent(
     ''')
     store = MaskingSQLTrackerStore(domain=domain)
     tracker = DialogueStateTracker("telegram:5", domain.slots)
-    tracker.update(UserUttered(sys.argv[1], parse_data={"intent": {"name": "x"}, "entities": [{"entity": "e", "value": sys.argv[2]}]}))
+    parse = {"intent": {"name": "x"}, "entities": [{"entity": "e", "value": sys.argv[2]}]}
+    tracker.update(UserUttered(sys.argv[1], parse_data=parse))
     tracker.update(BotUttered("Dạ em ghi nhận ạ."))
     asyncio.run(store.save(tracker))
     tracker.update(UserUttered("số cuối 5678"))
@@ -101,7 +108,9 @@ def test_tracker_store_writes_masked_events(tmp_path: pathlib.Path) -> None:
     message = f"SĐT {PHONE}, CCCD {CCCD}, mail {EMAIL}, hồ sơ 000.00.31.H26-260112-0003"
     env = servers.base_env(DVC_TRACKER_DB_URL=f"sqlite:///{db}")
     python = servers.ROOT / ".venv-rasa" / "bin" / "python"
-    result = subprocess.run([str(python), "-c", TRACKER_SCRIPT, message, PHONE], env=env, cwd=servers.ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(python), "-c", TRACKER_SCRIPT, message, PHONE], env=env, cwd=servers.ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "4"
     rows = [data for (data,) in sqlite3.connect(db).execute("SELECT data FROM events ORDER BY id")]

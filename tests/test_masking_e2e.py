@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import RasaServer
 
 pytestmark = pytest.mark.rasa
-SECRETS = ("0912 345 678", "0912345678", "001203004567", "phu.huynh@example.com")
+SECRETS = ("0386 204 517", "0386204517", "001203004567", "phu.huynh@example.com")
 
 
 def dump(url: str) -> str:
@@ -30,9 +30,11 @@ def dump(url: str) -> str:
     return raw + "\n" + "\n".join(decoded)
 
 
-def test_personal_data_typed_in_chat_is_masked_everywhere(rasa: RasaServer, tracker_db_url: str, db_url: str, logdir: pathlib.Path) -> None:
+def test_personal_data_typed_in_chat_is_masked_everywhere(
+    rasa: RasaServer, tracker_db_url: str, db_url: str, logdir: pathlib.Path
+) -> None:
     sender = f"web:{uuid.uuid4()}"
-    for message in ("xin chào", "số điện thoại của em là 0912 345 678", "CCCD 001203004567", "email phu.huynh@example.com"):
+    for message in ("xin chào", "số điện thoại của em là 0386 204 517", "CCCD 001203004567", "email phu.huynh@example.com"):
         rasa.say(sender, message)
     tracker = dump(tracker_db_url)
     assert sender in tracker and "[SĐT]" in tracker and "[CCCD]" in tracker and "[EMAIL]" in tracker

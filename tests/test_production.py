@@ -5,11 +5,8 @@ from __future__ import annotations
 import os
 import pathlib
 import secrets
-import uuid
-from collections.abc import Iterator
 
 import httpx
-import psycopg
 import pytest
 import redis
 from alembic import command
@@ -19,39 +16,11 @@ from api.catalogue.loader import Catalogue, load_catalogue
 from api.cli import alembic_config, migrate
 from api.db import get_engine, session_factory
 from tests import servers
-from tests.conftest import in_ci
+from tests.conftest import unavailable
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-PG_ADMIN = os.environ.get("DVC_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("DVC_TEST_REDIS", "redis://127.0.0.1:6379/7")
 pytestmark = pytest.mark.production
-
-
-def unavailable(what: str, exc: Exception) -> None:
-    """Fail in CI (the services are always there), skip on a developer machine without them."""
-    message = f"{what} not reachable: {exc}"
-    if in_ci():
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    """A throw-away PostgreSQL database, dropped afterwards."""
-    name = f"dvc_test_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        unavailable("PostgreSQL", exc)
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-        url = f"{base}/{name}"
-        try:
-            yield url
-        finally:
-            get_engine(url).dispose()
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module")

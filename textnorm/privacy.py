@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
+import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
@@ -53,6 +54,17 @@ def mask_digits(text: str) -> str:
     return _DIGIT_RUN_RE.sub(DIGITS, mask(text))
 
 
+def mask_logged(message: str) -> str:
+    """`mask` for log lines, which also carry URL-encoded user text (`?q=CCCD+001203004567`)."""
+    masked = mask(message)
+    if "%" in masked or "+" in masked:
+        decoded = urllib.parse.unquote_plus(masked)
+        redone = mask(decoded)
+        if redone != decoded:
+            return redone
+    return masked
+
+
 def _masking_factory(base: RecordFactory) -> RecordFactory:
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = base(*args, **kwargs)
@@ -60,7 +72,7 @@ def _masking_factory(base: RecordFactory) -> RecordFactory:
             message = record.getMessage()
         except Exception:  # a broken format string is logging's problem, not ours
             return record
-        masked = mask(message)
+        masked = mask_logged(message)
         if masked != message:
             record.msg, record.args = masked, None
         return record

@@ -101,4 +101,3 @@ def check_csrf(who: PageUser, given: str | None) -> None:
     """403 unless a form carries the session's CSRF token."""
     if not given or not hmac.compare_digest(who.csrf, given):
         raise HTTPException(status_code=403, detail="Phiên làm việc không hợp lệ (CSRF), anh/chị vui lòng tải lại trang.")
-

@@ -33,7 +33,12 @@ def tickets(request: Request, session: SessionDep, who: Staff, status: Status = 
     order = TicketRow.created_at.asc() if status == "open" else TicketRow.answered_at.desc()
     items = list(session.scalars(select(TicketRow).where(TicketRow.status == status).order_by(order).limit(200)))
     notice = f"Đã gửi câu trả lời cho {done}." if done else None
-    context: dict[str, Any] = {"items": items, "status": status, "counts": _counts(session, TicketRow), "names": reports.names(session)}
+    context: dict[str, Any] = {
+        "items": items,
+        "status": status,
+        "counts": _counts(session, TicketRow),
+        "names": reports.names(session),
+    }
     return render(request, "tickets.html", who, page="tickets", notice=notice, **context)
 
 

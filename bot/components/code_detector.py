@@ -18,6 +18,7 @@ from textnorm.dossier_code import find_code, looks_like_code_attempt
 # HT-XXXXXXXX: with the dash, or without it when the 8 characters hold a digit (so "ht" + a word is no ticket).
 TICKET = re.compile(r"(?<![A-Za-z0-9])HT\s*(-?)\s*([A-Za-z0-9]{8})(?![A-Za-z0-9])", re.IGNORECASE)
 LOOKUP_INTENT = "lookup_dossier"
+NO_WORDS_INTENT = "nlu_fallback"
 TICKET_INTENT = "check_ticket"
 HINTS = (" ma ", " ho so ", " hs ", " tra cuu ")
 # A typed rating ("hài lòng", "rat khong hai long") gets the same value as its button (5 = Rất hài lòng).
@@ -32,6 +33,8 @@ def _about_a_code(text: str) -> bool:
 
 def detect(text: str) -> tuple[str, str, str | int] | None:
     """(intent, entity, value) for a ticket code, a dossier code (or an attempt at one), or a typed rating."""
+    if not any(ch.isalnum() for ch in text):  # emoji or punctuation only: nothing to classify
+        return NO_WORDS_INTENT, "", ""
     rating = RATINGS.get(fold(text).removesuffix(" a"))
     if rating is not None:
         return "rate", "rating", rating
@@ -62,7 +65,7 @@ class CodeDetector(GraphComponent):
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Tag each message that carries a code; leave the others untouched."""
+        """Tag each message that carries a code (or no words at all); leave the others untouched."""
         for message in messages:
             found = detect(str(message.get(TEXT) or ""))
             if found is None:
@@ -70,16 +73,17 @@ class CodeDetector(GraphComponent):
             intent, entity, value = found
             text = str(message.get(TEXT))
             entities = [e for e in message.get(ENTITIES, []) if e.get("entity") != entity]
-            entities.append(
-                {
-                    "entity": entity,
-                    "value": value,
-                    "start": 0,
-                    "end": len(text),
-                    "extractor": "CodeDetector",
-                    "confidence_entity": 1.0,
-                }
-            )
+            if entity:
+                entities.append(
+                    {
+                        "entity": entity,
+                        "value": value,
+                        "start": 0,
+                        "end": len(text),
+                        "extractor": "CodeDetector",
+                        "confidence_entity": 1.0,
+                    }
+                )
             message.set(ENTITIES, entities, add_to_output=True)
             ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != intent]
             message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)

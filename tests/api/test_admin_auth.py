@@ -98,11 +98,15 @@ def test_login_is_rate_limited_and_needs_csrf(url: str) -> None:
         assert page.status_code == 403  # no CSRF token: refused even with the right password
         codes = []
         for _ in range(4):
-            page = client.post("/admin/login", data={"username": rs.TEACHER, "password": "sai", "csrf_token": rs.csrf_in(page.text)})
+            page = client.post(
+                "/admin/login", data={"username": rs.TEACHER, "password": "sai", "csrf_token": rs.csrf_in(page.text)}
+            )
             codes.append(page.status_code)
         assert codes == [401, 401, 401, 429]
         assert "thử lại sau" in page.text
-        right = client.post("/admin/login", data={"username": rs.TEACHER, "password": rs.PASSWORD, "csrf_token": rs.csrf_in(page.text)})
+        right = client.post(
+            "/admin/login", data={"username": rs.TEACHER, "password": rs.PASSWORD, "csrf_token": rs.csrf_in(page.text)}
+        )
         assert right.status_code == 429  # still blocked within the window, even with the right password
 
 
@@ -113,11 +117,13 @@ def test_admin_can_manage_users_and_locked_accounts_stop_working(url: str) -> No
         csrf = rs.csrf_in(page.text)
         short = admin.post("/admin/users", data={"username": "moi", "password": "ngan", "role": "staff", "csrf_token": csrf})
         assert short.status_code == 400 and "ít nhất 8 ký tự" in short.text
-        made = admin.post("/admin/users", data={"username": "moi", "password": "du-dai-roi", "role": "teacher", "csrf_token": csrf})
+        made = admin.post(
+            "/admin/users", data={"username": "moi", "password": "du-dai-roi", "role": "teacher", "csrf_token": csrf}
+        )
         assert made.status_code == 303
         newcomer = rs.login(url, "moi", "du-dai-roi")
         assert newcomer.get("/admin").status_code == 200
-        user_id = re.search(r'/admin/users/(\d+)/deactivate', admin.get("/admin/users").text.split("moi")[1])
+        user_id = re.search(r"/admin/users/(\d+)/deactivate", admin.get("/admin/users").text.split("moi")[1])
         assert user_id
         assert admin.post(f"/admin/users/{user_id.group(1)}/deactivate", data={"csrf_token": csrf}).status_code == 303
         assert newcomer.get("/admin").status_code == 401

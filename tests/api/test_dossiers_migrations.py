@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import pathlib
-import uuid
-from collections.abc import Iterator
 
 import httpx
-import psycopg
-import pytest
 from alembic import command
 from sqlalchemy import inspect
 
@@ -18,31 +13,8 @@ from api.cli import alembic_config, migrate
 from api.db import get_engine, session_factory
 from api.dossiers.demo import seed_demo
 from tests.api.dossier_servers import api, internal
-from tests.conftest import in_ci
 
-PG_ADMIN = os.environ.get("DVC_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 TABLES = {"dossiers", "dossier_history", "dossier_lookup_failures", "dossier_subscriptions", "notifications"}
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    """A throw-away PostgreSQL database; fails in CI (skips elsewhere) when PostgreSQL is unreachable."""
-    name = f"dvc_test_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        if in_ci():
-            pytest.fail(f"PostgreSQL not reachable: {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-        url = f"{base}/{name}"
-        try:
-            yield url
-        finally:
-            get_engine(url).dispose()
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def tables(url: str) -> set[str]:

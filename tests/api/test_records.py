@@ -46,7 +46,14 @@ def test_internal_endpoints_need_the_token(env: tuple[str, str]) -> None:
 def test_turn_text_is_masked_in_the_database_and_logs(env: tuple[str, str], logdir: pathlib.Path) -> None:
     url, db = env
     message = f"Số em {PHONE}, CCCD {CCCD}, mail {EMAIL}, hồ sơ 000.00.31.H26-260112-0003"
-    body = {"sender": "telegram:42", "text": message, "intent": "ask_fee", "procedure_slug": None, "topic_slug": None, "answered": False}
+    body = {
+        "sender": "telegram:42",
+        "text": message,
+        "intent": "ask_fee",
+        "procedure_slug": None,
+        "topic_slug": None,
+        "answered": False,
+    }
     response = httpx.post(f"{url}/api/v1/records/turns", json=body, headers=rs.internal())
     assert response.status_code == 201
     ticket = httpx.post(f"{url}/api/v1/tickets", json={"sender": "telegram:42", "question": message}, headers=rs.internal())
@@ -67,7 +74,9 @@ def test_bad_input_is_refused_and_nothing_is_stored(env: tuple[str, str]) -> Non
         assert response.status_code == 422
     bad_kind = httpx.post(f"{url}/api/v1/feedback", json={"sender": "web:y", "kind": "spam", "text": "x"}, headers=rs.internal())
     assert bad_kind.status_code == 422
-    ok = httpx.post(f"{url}/api/v1/ratings", json={"sender": "web:y", "score": 4, "comment": f"gọi {PHONE}"}, headers=rs.internal())
+    ok = httpx.post(
+        f"{url}/api/v1/ratings", json={"sender": "web:y", "score": 4, "comment": f"gọi {PHONE}"}, headers=rs.internal()
+    )
     assert ok.status_code == 201
 
 
@@ -93,11 +102,12 @@ def test_handoff_round_trip(env: tuple[str, str]) -> None:
     staff = rs.login(url, rs.STAFF, rs.PASSWORD)
     page = staff.get("/admin/tickets")
     assert page.status_code == 200 and code in page.text and "chuyển trường" in page.text
-    ticket_id = int(page.text.split(f'id="{code}"')[1].split('/admin/tickets/')[1].split("/")[0])
+    ticket_id = int(page.text.split(f'id="{code}"')[1].split("/admin/tickets/")[1].split("/")[0])
     no_csrf = staff.post(f"/admin/tickets/{ticket_id}/answer", data={"answer": "Dạ, anh/chị nộp tại bộ phận một cửa."})
     assert no_csrf.status_code == 403
     answered = staff.post(
-        f"/admin/tickets/{ticket_id}/answer", data={"answer": "Dạ, anh/chị nộp tại bộ phận một cửa.", "csrf_token": rs.csrf_in(page.text)}
+        f"/admin/tickets/{ticket_id}/answer",
+        data={"answer": "Dạ, anh/chị nộp tại bộ phận một cửa.", "csrf_token": rs.csrf_in(page.text)},
     )
     assert answered.status_code == 303
 
@@ -125,7 +135,9 @@ def test_feedback_answer_reaches_the_web_inbox(env: tuple[str, str]) -> None:
     staff = rs.login(url, rs.STAFF, rs.PASSWORD)
     page = staff.get("/admin/feedback")
     assert "Trang web chậm quá" in page.text
-    response = staff.post(f"/admin/feedback/{item_id}/answer", data={"answer": "Sở đã nâng cấp máy chủ.", "csrf_token": rs.csrf_in(page.text)})
+    response = staff.post(
+        f"/admin/feedback/{item_id}/answer", data={"answer": "Sở đã nâng cấp máy chủ.", "csrf_token": rs.csrf_in(page.text)}
+    )
     staff.close()
     assert response.status_code == 303
     inbox = httpx.get(f"{url}/api/v1/inbox/{session_id}").json()
@@ -143,13 +155,26 @@ def test_purge_deletes_old_conversations_and_tracker_events(env: tuple[str, str]
     tracker = tmp_path / "tracker.db"
     engine = create_engine(f"sqlite:///{tracker}")
     with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, timestamp FLOAT, data TEXT)"))
-        conn.execute(text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES ('web:old-one', 'user', :t, '{}')"), {"t": old.timestamp()})
-        conn.execute(text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES ('web:old-one', 'bot', :t, '{}')"), {"t": old.timestamp()})
-        conn.execute(text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES ('web:recent', 'user', :t, '{}')"), {"t": dt.datetime.now(dt.UTC).timestamp()})
+        conn.execute(
+            text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, timestamp FLOAT, data TEXT)")
+        )
+        conn.execute(
+            text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES ('web:old-one', 'user', :t, '{}')"),
+            {"t": old.timestamp()},
+        )
+        conn.execute(
+            text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES ('web:old-one', 'bot', :t, '{}')"),
+            {"t": old.timestamp()},
+        )
+        conn.execute(
+            text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES ('web:recent', 'user', :t, '{}')"),
+            {"t": dt.datetime.now(dt.UTC).timestamp()},
+        )
     engine.dispose()
     env_vars = servers.base_env(DVC_DATABASE_URL=db, DVC_TRACKER_DB_URL=f"sqlite:///{tracker}", DVC_RETENTION_DAYS="365")
-    result = subprocess.run([sys.executable, "-m", "api.cli", "purge"], env=env_vars, capture_output=True, text=True, cwd=servers.ROOT, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "api.cli", "purge"], env=env_vars, capture_output=True, text=True, cwd=servers.ROOT, check=True
+    )
     assert "conversations=1" in result.stdout and "turns=1" in result.stdout and "ratings=1" in result.stdout
     assert "tracker_events=2" in result.stdout
     with sqlite3.connect(tracker) as conn:

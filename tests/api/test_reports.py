@@ -73,7 +73,14 @@ def test_summary_figures_with_basic_auth(url: str) -> None:
     assert (s["rating_count"], s["rating_average"]) == (4, 3.5)
     assert s["rating_distribution"] == {"1": 0, "2": 1, "3": 1, "4": 1, "5": 1}
     channels = {r["channel"]: r for r in s["per_channel"]}
-    assert channels["web"] == {"channel": "web", "conversations": 1, "messages": 3, "fallback_share": 0.3333, "rating_count": 1, "rating_average": 5.0}
+    assert channels["web"] == {
+        "channel": "web",
+        "conversations": 1,
+        "messages": 3,
+        "fallback_share": 0.3333,
+        "rating_count": 1,
+        "rating_average": 5.0,
+    }
     assert channels["telegram"] == {
         "channel": "telegram", "conversations": 1, "messages": 2, "fallback_share": 0.0, "rating_count": 2, "rating_average": 3.0,
     }  # fmt: skip
@@ -94,19 +101,29 @@ def test_summary_figures_with_basic_auth(url: str) -> None:
 
 
 def test_bearer_token_channel_filter_and_teacher_scope(url: str) -> None:
-    token = httpx.post(f"{url}/api/v1/auth/token", json={"username": rs.ADMIN, "password": rs.ADMIN_PASSWORD}).json()["access_token"]
+    token = httpx.post(f"{url}/api/v1/auth/token", json={"username": rs.ADMIN, "password": rs.ADMIN_PASSWORD}).json()[
+        "access_token"
+    ]
     bearer = {"Authorization": f"Bearer {token}"}
     s = httpx.get(f"{url}/api/v1/reports/summary", params={**MARCH, "channel": "classroom"}, headers=bearer).json()
     assert (s["messages"], s["fallback_share"], s["rating_count"], s["rating_average"]) == (2, 0.5, 1, 3.0)
-    teacher = httpx.post(f"{url}/api/v1/auth/token", json={"username": rs.TEACHER, "password": rs.PASSWORD}).json()["access_token"]
+    teacher = httpx.post(f"{url}/api/v1/auth/token", json={"username": rs.TEACHER, "password": rs.PASSWORD}).json()[
+        "access_token"
+    ]
     t = httpx.get(f"{url}/api/v1/reports/summary", params=MARCH, headers={"Authorization": f"Bearer {teacher}"}).json()
     assert (t["channel"], t["messages"]) == ("classroom", 2)
-    assert httpx.get(f"{url}/api/v1/conversations", params=MARCH, headers={"Authorization": f"Bearer {teacher}"}).status_code == 403
-    assert httpx.get(f"{url}/api/v1/reports/summary", params=MARCH, headers={"Authorization": f"Bearer {token}x"}).status_code == 401
+    assert (
+        httpx.get(f"{url}/api/v1/conversations", params=MARCH, headers={"Authorization": f"Bearer {teacher}"}).status_code == 403
+    )
+    assert (
+        httpx.get(f"{url}/api/v1/reports/summary", params=MARCH, headers={"Authorization": f"Bearer {token}x"}).status_code == 401
+    )
 
 
 def test_bad_dates_get_a_vietnamese_message(url: str) -> None:
-    response = httpx.get(f"{url}/api/v1/reports/summary", params={"from": "31/03/2026"}, headers=basic(rs.ADMIN, rs.ADMIN_PASSWORD))
+    response = httpx.get(
+        f"{url}/api/v1/reports/summary", params={"from": "31/03/2026"}, headers=basic(rs.ADMIN, rs.ADMIN_PASSWORD)
+    )
     assert response.status_code == 400 and "YYYY-MM-DD" in response.json()["detail"]
 
 

@@ -1,0 +1,51 @@
+"""Typed "có" / "không" answer the offer the bot just made (hand-off, notifications, rating), not a generic line."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+# The button payload a "yes" stands for → the action that button's rule runs.
+YES_ACTIONS = {"/request_handoff": "action_handoff", "/subscribe_dossier": "action_subscribe_dossier"}
+NO_PAYLOAD = "/decline"
+
+
+def offer_on_screen(tracker: Tracker) -> list[str]:
+    """Button payloads the bot showed since the user's previous message (what this yes/no answers)."""
+    users_seen = 0
+    payloads: list[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users_seen += 1
+            if users_seen == 2:
+                break
+        elif event.get("event") == "bot" and users_seen == 1:
+            buttons = (event.get("data") or {}).get("buttons") or []
+            payloads.extend(str(b.get("payload", "")) for b in buttons)
+    return payloads
+
+
+class ActionYesNo(Action):
+    """Affirm or deny: follow the offer on screen, else a polite generic reply."""
+
+    def name(self) -> str:
+        """Name used in the chit-chat rules."""
+        return "action_yes_no"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Run what the matching button would have run."""
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        offer = offer_on_screen(tracker)
+        if intent == "affirm":
+            for payload in offer:
+                action = YES_ACTIONS.get(payload.split("{", 1)[0])
+                if action:
+                    return [FollowupAction(action)]
+            dispatcher.utter_message(response="utter_affirm")
+        elif NO_PAYLOAD in offer:
+            dispatcher.utter_message(response="utter_decline")
+        else:
+            dispatcher.utter_message(response="utter_deny")
+        return []
