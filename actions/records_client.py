@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import Any
 
 from actions.api_client import ApiUnavailable
@@ -85,6 +86,8 @@ def record_reply(
     tracker: Any, answered: bool, procedure_slug: str | None = None, topic_slug: str | None = None, text: str | None = None
 ) -> None:
     """Record the bot's answer to the latest user message (never raises, never waits)."""
+    if os.environ.get("DVC_RECORD_TURNS", "1") == "0":  # recording switched off (the benchmark's baseline)
+        return
     message = tracker.latest_message or {}
     intent = (message.get("intent") or {}).get("name")
     try:

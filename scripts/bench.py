@@ -11,6 +11,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 
@@ -83,6 +85,50 @@ async def load_test(url: str, texts: list[str], users: int, per_user: int) -> tu
     return latencies, len(latencies) / elapsed
 
 
+def latency_figures(webhook: str, messages: list[str], user_counts: tuple[int, ...]) -> dict[str, dict[str, float]]:
+    """Reply latency p50/p95 (and throughput) for each number of concurrent users; 1 user = 100 sequential turns."""
+    httpx.post(webhook, json={"sender": "warmup", "message": "chào em"}, timeout=60).raise_for_status()
+    out: dict[str, dict[str, float]] = {}
+    for users in user_counts:
+        lat, rate = asyncio.run(load_test(webhook, messages, users, 100 if users == 1 else 25))
+        key = "sequential" if users == 1 else f"users_{users}"
+        out[key] = {"p50_ms": round(pct(lat, 0.5), 1), "p95_ms": round(pct(lat, 0.95), 1), "msg_per_s": round(rate, 1)}
+    return out
+
+
+@contextmanager
+def stack(
+    db_url: str, tmp: pathlib.Path, logdir: pathlib.Path, recording: bool
+) -> Iterator[tuple[str, str, str, subprocess.Popen[bytes], subprocess.Popen[bytes]]]:
+    """API, action server and Rasa on free loopback ports; recording on = masked SQL tracker store + turn records."""
+    ports = [servers.free_port() for _ in range(3)]
+    api, actions, rasa = (f"http://127.0.0.1:{p}" for p in ports)
+    token, internal = secrets.token_hex(8), secrets.token_hex(8)
+    endpoints = ROOT / "bot" / "endpoints.yml"
+    if not recording:
+        endpoints = tmp / "endpoints-in-memory.yml"
+        endpoints.write_text("action_endpoint:\n  url: ${ACTION_ENDPOINT_URL}\n")
+    tracker = f"sqlite:///{tmp / f'tracker-{uuid.uuid4().hex[:6]}.db'}"
+    record = "1" if recording else "0"
+    with (
+        servers.service(
+            "api", servers.api_args(ports[0]), servers.base_env(DVC_DATABASE_URL=db_url, DVC_INTERNAL_TOKEN=internal),
+            f"{api}/health", logdir, 60,
+        ) as api_proc,
+        servers.service(
+            "actions", servers.actions_args(ports[1]),
+            servers.base_env(DVC_API_URL=api, DVC_INTERNAL_TOKEN=internal, DVC_RECORD_TURNS=record),
+            f"{actions}/health", logdir, 120,
+        ),
+        servers.service(
+            "rasa", servers.rasa_args(ports[2], endpoints, token),
+            servers.base_env(ACTION_ENDPOINT_URL=f"{actions}/webhook", DVC_TRACKER_DB_URL=tracker),
+            f"{rasa}/", logdir, 240,
+        ) as rasa_proc,
+    ):  # fmt: skip
+        yield api, rasa, token, api_proc, rasa_proc
+
+
 def main() -> int:
     """Run every measurement and print one table."""
     figures: dict[str, object] = {}
@@ -96,39 +142,13 @@ def main() -> int:
     with session_factory(db_url)() as session:
         load_catalogue(session, read_catalogue(ROOT / "kb", ROOT / "site.yaml"))
     messages = [str(m["text"]) for m in load_messages()]
-    ports = [servers.free_port() for _ in range(3)]
-    api, actions, rasa = (f"http://127.0.0.1:{p}" for p in ports)
-    token = secrets.token_hex(8)
     start = time.perf_counter()
-    with (
-        servers.service(
-            "api", servers.api_args(ports[0]), servers.base_env(DVC_DATABASE_URL=db_url), f"{api}/health", logdir, 60
-        ) as api_proc,
-        servers.service(
-            "actions", servers.actions_args(ports[1]), servers.base_env(DVC_API_URL=api), f"{actions}/health", logdir, 120
-        ),
-        servers.service(
-            "rasa",
-            servers.rasa_args(ports[2], ROOT / "bot" / "endpoints.yml", token),
-            servers.base_env(ACTION_ENDPOINT_URL=f"{actions}/webhook"),
-            f"{rasa}/",
-            logdir,
-            240,
-        ) as rasa_proc,
-    ):
+    with stack(db_url, tmp, logdir, recording=True) as (api, rasa, token, api_proc, rasa_proc):
         webhook = f"{rasa}/webhooks/rest/webhook"
-        httpx.post(webhook, json={"sender": "warmup", "message": "chào em"}, timeout=60).raise_for_status()
+        httpx.post(webhook, json={"sender": "first", "message": "chào em"}, timeout=60).raise_for_status()
         figures["cold_start_to_first_reply_s"] = round(time.perf_counter() - start, 1)
-        print("measuring latency...", flush=True)
-        seq, _ = asyncio.run(load_test(webhook, messages, 1, 100))
-        figures["sequential"] = {"p50_ms": round(pct(seq, 0.5), 1), "p95_ms": round(pct(seq, 0.95), 1)}
-        for users in (8, 32):
-            lat, rate = asyncio.run(load_test(webhook, messages, users, 25))
-            figures[f"users_{users}"] = {
-                "p50_ms": round(pct(lat, 0.5), 1),
-                "p95_ms": round(pct(lat, 0.95), 1),
-                "msg_per_s": round(rate, 1),
-            }
+        print("measuring latency (recording on)...", flush=True)
+        figures.update(latency_figures(webhook, messages, (1, 8, 32)))
         figures["rasa_rss_mb"] = round(rss_mb(rasa_proc.pid), 0)
         figures["api_rss_mb"] = round(rss_mb(api_proc.pid), 0)
         print("measuring NLU accuracy on the held-out set...", flush=True)
@@ -143,6 +163,14 @@ def main() -> int:
 
         scores = evaluate(intent, procedure)
         figures["accuracy"] = {k: f"{v.accuracy:.3f} ({v.correct}/{v.total})" for k, v in sorted(scores.items())}
+    print("measuring latency with recording off (in-memory tracker, no turn records)...", flush=True)
+    with stack(db_url, tmp, logdir, recording=False) as (_api, rasa, _token, _api_proc, _rasa_proc):
+        baseline = latency_figures(f"{rasa}/webhooks/rest/webhook", messages, (1, 8))
+    figures["recording_off"] = baseline
+    figures["recording_cost_p95_ms"] = {
+        key: round(figures[key]["p95_ms"] - baseline[key]["p95_ms"], 1)  # type: ignore[index]
+        for key in baseline
+    }
     print("\nTrợ lý DVC Giáo dục — benchmark (this machine; medians are noisy on a shared 2-core box)")
     print(json.dumps(figures, indent=2, ensure_ascii=False))
     (ROOT / "var" / "bench.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False))
