@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     lookup_rate_limit: int = 30
     lookup_rate_window_seconds: int = 60
     lookup_max_failures: int = 5
+    lookup_max_failures_per_code: int = 20  # from all requesters together (sender ids are cheap to invent)
     lookup_lock_seconds: int = 900
     # Issue 5 (records, reports, admin); secrets from the environment only, a random per-process key if unset.
     retention_days: int = 365

@@ -132,8 +132,9 @@ def stack(
 def main() -> int:
     """Run every measurement and print one table."""
     figures: dict[str, object] = {}
-    print("measuring training time (forced retrain)...", flush=True)
-    figures["train_s"] = round(train_seconds(), 1)
+    if "--skip-train" not in sys.argv:
+        print("measuring training time (forced retrain)...", flush=True)
+        figures["train_s"] = round(train_seconds(), 1)
     logdir = ROOT / "var" / "bench-logs"
     logdir.mkdir(parents=True, exist_ok=True)
     tmp = pathlib.Path(tempfile.mkdtemp())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import os
 import pathlib
 import random
@@ -18,8 +19,6 @@ import secrets
 import sys
 import tempfile
 import time
-
-import httpx
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,6 +32,7 @@ from tests import servers  # noqa: E402
 from tests.pg import throwaway_database  # noqa: E402
 
 CLIENTS = 50
+WORKERS = 2  # as `make run` starts the API: one uvicorn worker per core
 PROCEDURES = ["3.000465", "2.002850", "3.000466", "2.002854", "1.005095", "2.002857"]
 STATUSES = ["received", "in_progress", "result_ready", "result_returned"]
 
@@ -68,6 +68,54 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
 
 
+class Connection:
+    """A minimal keep-alive HTTP/1.1 client: the load generator must cost far less CPU than the server it measures."""
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host, self.port, self.token = host, port, token
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: dict[str, object]) -> int:
+        """POST JSON and return the status code (the body is read and dropped)."""
+        if self.reader is None or self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        data = json.dumps(body).encode()
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {self.token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + data)
+        await self.writer.drain()
+        status = int((await self.reader.readline()).split()[1])
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        await self.reader.readexactly(length)
+        return status
+
+    def close(self) -> None:
+        """Close the socket."""
+        if self.writer is not None:
+            self.writer.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time so far of a process and its children (uvicorn workers), from /proc."""
+    total, pids = 0.0, [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            fields = pathlib.Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            pids += [int(c) for c in pathlib.Path(f"/proc/{current}/task/{current}/children").read_text().split()]
+        except OSError:
+            continue
+    return total
+
+
 async def run(base: str, token: str, pairs: list[tuple[str, str]], seconds: float, rate: float | None) -> dict[str, float]:
     """50 clients for `seconds` (and at most 20 000 requests): back to back, or paced to `rate` requests/s in total."""
     latencies: list[float] = []
@@ -75,14 +123,16 @@ async def run(base: str, token: str, pairs: list[tuple[str, str]], seconds: floa
     deadline = time.perf_counter() + seconds
     interval = CLIENTS / rate if rate else 0.0
     budget = [20_000]
-    headers = {"Authorization": f"Bearer {token}"}
+    host, port = base.removeprefix("http://").split(":")
 
     async def client(n: int) -> None:
-        nonlocal errors
-        async with httpx.AsyncClient(headers=headers, timeout=10) as http:  # one connection each: no pool contention
-            await loop(n, http)
+        conn = Connection(host, int(port), token)  # one connection each: no pool contention
+        try:
+            await loop(n, conn)
+        finally:
+            conn.close()
 
-    async def loop(n: int, http: httpx.AsyncClient) -> None:
+    async def loop(n: int, conn: Connection) -> None:
         nonlocal errors
         rng = random.Random(n)
         sender = f"telegram:{n}"
@@ -96,9 +146,9 @@ async def run(base: str, token: str, pairs: list[tuple[str, str]], seconds: floa
             if rng.random() < 0.1:
                 digits = "0000" if digits != "0000" else "1111"
             start = time.perf_counter()
-            r = await http.post(f"{base}/api/v1/dossiers/lookup", json={"code": code, "phone_last4": digits, "sender": sender})
+            status = await conn.post("/api/v1/dossiers/lookup", {"code": code, "phone_last4": digits, "sender": sender})
             latencies.append(time.perf_counter() - start)
-            errors += r.status_code != 200
+            errors += status != 200
 
     began = time.perf_counter()
     await asyncio.gather(*(client(n) for n in range(CLIENTS)))
@@ -120,10 +170,14 @@ def bench(name: str, url: str, count: int, seconds: float, logdir: pathlib.Path)
     port = servers.free_port()
     env = servers.base_env(DVC_DATABASE_URL=url, DVC_INTERNAL_TOKEN=token, DVC_LOOKUP_RATE_LIMIT="1000000")
     base = f"http://127.0.0.1:{port}"
-    with servers.service(f"bench-lookup-{name}", servers.api_args(port), env, f"{base}/health", logdir, 60):
+    with servers.service(f"bench-lookup-{name}", servers.api_args(port, WORKERS), env, f"{base}/health", logdir, 60) as proc:
         asyncio.run(run(base, token, pairs, 2, None))  # warm-up: connections, caches
+        cpu = cpu_seconds(proc.pid)
         saturated = asyncio.run(run(base, token, pairs, seconds, None))
+        saturated["server_cpu_ms"] = (cpu_seconds(proc.pid) - cpu) * 1000 / max(saturated["requests"], 1)
+        cpu = cpu_seconds(proc.pid)
         paced = asyncio.run(run(base, token, pairs, seconds, 200))
+        paced["server_cpu_ms"] = (cpu_seconds(proc.pid) - cpu) * 1000 / max(paced["requests"], 1)
     return [(f"{name} saturation", saturated), (f"{name} paced 200/s", paced)]
 
 
@@ -142,12 +196,14 @@ def main() -> int:
             with throwaway_database("dvc_bench") as pg:
                 rows += bench("postgresql", pg, args.dossiers, args.seconds, logdir)
     load = os.getloadavg()[0]
-    print(f"\nLookup benchmark: {CLIENTS} clients, {args.dossiers} dossiers, 10% wrong digits, {args.seconds:.0f} s per run")
+    print(f"\nLookup benchmark: {CLIENTS} clients, {WORKERS} API workers, {args.dossiers} dossiers, 10% wrong digits,")
+    print(f"{args.seconds:.0f} s per run; CPU ms/req = the API's own CPU time per request")
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at the end (other processes skew the figures)")
-    print(f"{'run':<26}{'requests':>9}{'errors':>8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+    print(f"{'run':<26}{'requests':>9}{'errors':>8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'CPU ms/req':>11}")
     for label, f in rows:
         print(
-            f"{label:<26}{f['requests']:>9.0f}{f['errors']:>8.0f}{f['rps']:>9.1f}{f['p50']:>9.1f}{f['p95']:>9.1f}{f['p99']:>9.1f}"
+            f"{label:<26}{f['requests']:>9.0f}{f['errors']:>8.0f}{f['rps']:>9.1f}{f['p50']:>9.1f}{f['p95']:>9.1f}"
+            f"{f['p99']:>9.1f}{f['server_cpu_ms']:>11.2f}"
         )
     print("target: p95 <= 20 ms at 200 requests/s")
     return 0

@@ -10,6 +10,9 @@ export SANIC_HOST="$DVC_BIND" RASA_TELEMETRY_ENABLED=false
 # The actions and the gateway prove themselves to the API with this token: a fresh one per run unless set.
 : "${DVC_INTERNAL_TOKEN:=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 export DVC_INTERNAL_TOKEN
+# Admin sessions are signed with this key; every API worker must share it (a fresh one per run unless set).
+: "${DVC_SECRET_KEY:=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+export DVC_SECRET_KEY
 export DVC_TRACKER_DB_URL="${DVC_TRACKER_DB_URL:-sqlite:///$PWD/var/tracker.db}"
 export DVC_WIDGET_RASA_URL="${DVC_WIDGET_RASA_URL:-http://127.0.0.1:${RASA_PORT}}"
 # A demo admin for the dashboard when none is configured (never in production: set both variables there).
@@ -41,7 +44,8 @@ wait_for() {  # name url seconds
   echo "==> $1 ready"
 }
 
-.venv/bin/uvicorn api.main:app --host "$DVC_BIND" --port "$API_PORT" --log-level warning >var/log/api.log 2>&1 &
+.venv/bin/uvicorn api.main:app --host "$DVC_BIND" --port "$API_PORT" --workers "${DVC_API_WORKERS:-2}" \
+  --log-level warning >var/log/api.log 2>&1 &
 pids+=($!)
 .venv-rasa/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
 pids+=($!)

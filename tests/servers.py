@@ -76,9 +76,10 @@ def service(
             proc.wait()
 
 
-def api_args(port: int) -> list[str]:
-    """Command line of the API server."""
-    return [str(UVICORN_BIN), "api.main:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+def api_args(port: int, workers: int = 1) -> list[str]:
+    """Command line of the API server (`make run` uses 2 workers, one per core of the reference machine)."""
+    args = [str(UVICORN_BIN), "api.main:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    return [*args, "--workers", str(workers)] if workers > 1 else args
 
 
 def actions_args(port: int) -> list[str]:

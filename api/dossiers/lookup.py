@@ -40,16 +40,29 @@ PROCEDURES = ProcedureRow.__table__
 
 
 def lock_remaining(session: Session, code: str, requester: str, settings: Settings) -> int:
-    """Seconds left on a lock: `max_failures` failures within the window lock for `lock_seconds` after the last."""
+    """Seconds left on a lock of this code: for this requester, or for everyone when many requesters failed.
+
+    The second lock matters because the bot's senders are cheap to invent: rotating sender ids must not buy
+    unlimited guesses at the four digits.
+    """
     window = dt.timedelta(seconds=settings.lookup_lock_seconds)
     current = now()
     query = (
-        select(FAILURES.c.at)
-        .where(FAILURES.c.code == code, FAILURES.c.requester == requester, FAILURES.c.at > current - 2 * window)
+        select(FAILURES.c.at, FAILURES.c.requester)
+        .where(FAILURES.c.code == code, FAILURES.c.at > current - 2 * window)
         .order_by(FAILURES.c.at)
     )
-    times = [_aware(at) for at in session.execute(query).scalars()]
-    n = settings.lookup_max_failures
+    failures = [(_aware(at), who) for at, who in session.execute(query)]
+    own = [at for at, who in failures if who == requester]
+    everyone = [at for at, _ in failures]
+    return max(
+        _remaining(own, settings.lookup_max_failures, window, current),
+        _remaining(everyone, settings.lookup_max_failures_per_code, window, current),
+    )
+
+
+def _remaining(times: list[dt.datetime], n: int, window: dt.timedelta, current: dt.datetime) -> int:
+    """`n` failures (sorted times) within the window lock for the window's length after the last of them."""
     remaining = 0.0
     for i in range(n - 1, len(times)):
         if times[i] - times[i - n + 1] <= window:

@@ -102,6 +102,14 @@ def test_five_failures_lock_that_code_for_that_sender(url: str) -> None:
     assert ask(url, OVERDUE, "7777", who).json()["status"] == "found", "another code is not locked"
 
 
+def test_many_senders_failing_lock_the_code_for_everyone(url: str) -> None:
+    code = "000.00.31.H26-260112-0002"  # demo: in_progress, phone ...2222
+    for _ in range(20):  # one wrong guess each from 20 invented sender ids
+        assert ask(url, code, "9999", sender()).json() == {"status": "not_found"}
+    assert ask(url, code, "2222", sender()).json()["status"] == "locked", "rotating sender ids buys no more guesses"
+    assert ask(url, OVERDUE, "7777", sender()).json()["status"] == "found", "other codes stay open"
+
+
 def test_unknown_code_also_locks(url: str) -> None:
     who = sender()
     for _ in range(5):
