@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import os
 from typing import Any
@@ -12,6 +13,8 @@ from actions.internal_client import InternalClient, api_url, internal_token
 
 logger = logging.getLogger(__name__)
 RECORD_TIMEOUT = 1.0  # recording must never hold a reply up
+FLUSH_SECONDS = 0.5  # turns are posted in batches: one API request per half second, not one per turn
+MAX_BATCH = 200
 
 
 class RecordsClient(InternalClient):
@@ -19,19 +22,26 @@ class RecordsClient(InternalClient):
 
     def __init__(self, base_url: str, token: str) -> None:
         super().__init__(base_url, token)
-        self._pending: set[asyncio.Task[None]] = set()
+        self._buffer: list[dict[str, Any]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     def record_turn(
         self, sender: str, text: str, intent: str | None, procedure_slug: str | None, topic_slug: str | None, answered: bool
     ) -> None:
-        """Schedule POST /records/turns in the background; failures are logged and ignored."""
-        body = {
+        """Queue the turn; a background task posts the queue as one batch every FLUSH_SECONDS (failures logged)."""
+        self._buffer.append({
             "sender": sender, "text": text[:5000], "intent": intent, "procedure_slug": procedure_slug,
-            "topic_slug": topic_slug, "answered": answered,
-        }  # fmt: skip
-        task = asyncio.get_running_loop().create_task(self._quietly("/api/v1/records/turns", body))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+            "topic_slug": topic_slug, "answered": answered, "at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        })  # fmt: skip
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        """Wait a moment so turns arriving together share one request, then post them."""
+        await asyncio.sleep(FLUSH_SECONDS)
+        while self._buffer:
+            batch, self._buffer = self._buffer[:MAX_BATCH], self._buffer[MAX_BATCH:]
+            await self._quietly("/api/v1/records/turns/batch", {"turns": batch})
 
     async def _quietly(self, path: str, body: dict[str, Any]) -> None:
         try:

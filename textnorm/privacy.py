@@ -65,10 +65,25 @@ def mask_logged(message: str) -> str:
     return masked
 
 
+class _MaskedRecord(logging.LogRecord):
+    """A record whose message is masked when a handler formats it: records nobody emits cost nothing."""
+
+    def getMessage(self) -> str:
+        """The formatted message with people's data masked (computed once)."""
+        masked: str | None = self.__dict__.get("_dvc_masked")
+        if masked is None:
+            masked = mask_logged(super().getMessage())
+            self.__dict__["_dvc_masked"] = masked
+        return masked
+
+
 def _masking_factory(base: RecordFactory) -> RecordFactory:
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = base(*args, **kwargs)
-        try:
+        if type(record) is logging.LogRecord:
+            record.__class__ = _MaskedRecord  # lazy: masked on getMessage()
+            return record
+        try:  # another library's record class: mask it now
             message = record.getMessage()
         except Exception:  # a broken format string is logging's problem, not ours
             return record

@@ -69,8 +69,9 @@ def record_turn(
     topic_slug: str | None,
     answered: bool,
     at: dt.datetime | None = None,
+    commit: bool = True,
 ) -> TurnRow:
-    """Store one user message (masked) and how it was answered."""
+    """Store one user message (masked) and how it was answered (commit=False: the caller commits a batch)."""
     at = at or now()
     previous = session.scalar(select(ConversationRow.last_seen).where(ConversationRow.sender == sender))
     conv = conversation_for(session, sender, at)
@@ -80,7 +81,10 @@ def record_turn(
         topic_slug=topic_slug, answered=answered, opens_day=opens_day, text=mask(text),
     )  # fmt: skip
     session.add(row)
-    session.commit()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     return row
 
 

@@ -26,6 +26,13 @@ class TurnIn(BaseModel):
     procedure_slug: str | None = Slug
     topic_slug: str | None = Slug
     answered: bool
+    at: dt.datetime | None = None  # when the turn happened (a batch arrives later); default: now
+
+
+class TurnBatchIn(BaseModel):
+    """Turns the action server buffered for a moment, so recording costs one request per batch, not per turn."""
+
+    turns: list[TurnIn] = Field(min_length=1, max_length=500)
 
 
 class RatingIn(BaseModel):
@@ -78,8 +85,21 @@ class TicketOut(BaseModel):
 @router.post("/records/turns", status_code=201, dependencies=[InternalAuth])
 def post_turn(body: TurnIn, session: SessionDep) -> Created:
     """Record a turn; the text is masked again here whatever the caller did."""
-    row = service.record_turn(session, body.sender, body.text, body.intent, body.procedure_slug, body.topic_slug, body.answered)
+    at = body.at if body.at is None or body.at.tzinfo else body.at.replace(tzinfo=dt.UTC)
+    args = (body.sender, body.text, body.intent, body.procedure_slug, body.topic_slug, body.answered)
+    row = service.record_turn(session, *args, at=at)
     return Created(id=row.id)
+
+
+@router.post("/records/turns/batch", status_code=201, dependencies=[InternalAuth])
+def post_turns(body: TurnBatchIn, session: SessionDep) -> dict[str, int]:
+    """Record several turns in one transaction (all or nothing)."""
+    for turn in body.turns:
+        at = turn.at if turn.at is None or turn.at.tzinfo else turn.at.replace(tzinfo=dt.UTC)
+        args = (turn.sender, turn.text, turn.intent, turn.procedure_slug, turn.topic_slug, turn.answered)
+        service.record_turn(session, *args, at=at, commit=False)
+    session.commit()
+    return {"recorded": len(body.turns)}
 
 
 @router.post("/ratings", status_code=201, dependencies=[InternalAuth])

@@ -34,6 +34,7 @@ def test_internal_endpoints_need_the_token(env: tuple[str, str]) -> None:
     url, _ = env
     bodies = {
         "/api/v1/records/turns": {"sender": "web:x", "text": "a", "intent": "greet", "answered": True},
+        "/api/v1/records/turns/batch": {"turns": [{"sender": "web:x", "text": "a", "intent": "greet", "answered": True}]},
         "/api/v1/ratings": {"sender": "web:x", "score": 5},
         "/api/v1/feedback": {"sender": "web:x", "kind": "feedback", "text": "a"},
         "/api/v1/tickets": {"sender": "web:x", "question": "a"},
@@ -41,6 +42,31 @@ def test_internal_endpoints_need_the_token(env: tuple[str, str]) -> None:
     for path, body in bodies.items():
         assert httpx.post(url + path, json=body).status_code == 401, path
         assert httpx.post(url + path, json=body, headers={"Authorization": "Bearer wrong"}).status_code == 401, path
+
+
+def test_a_batch_keeps_each_turn_time_and_is_all_or_nothing(env: tuple[str, str]) -> None:
+    url, db = env
+    sender = f"web:{uuid.uuid4()}"
+    at = dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC)
+    turns = [
+        {"sender": sender, "text": f"câu {i} gọi {PHONE}", "intent": "ask_fee", "answered": i == 0, "at": at.isoformat()}
+        for i in range(2)
+    ]
+    bad = [*turns, {"sender": sender, "text": "x" * 6000, "intent": "ask_fee", "answered": True}]
+    assert httpx.post(f"{url}/api/v1/records/turns/batch", json={"turns": bad}, headers=rs.internal()).status_code == 422
+    response = httpx.post(f"{url}/api/v1/records/turns/batch", json={"turns": turns}, headers=rs.internal())
+    assert response.status_code == 201 and response.json() == {"recorded": 2}
+    with create_engine(db).connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT t.at, t.answered, t.text FROM turns t JOIN conversations c ON c.id = t.conversation_id"
+                " WHERE c.sender = :s"
+            ),
+            {"s": sender},
+        ).all()
+    assert len(rows) == 2, "the rejected batch wrote nothing, the good one both turns"
+    assert all(str(r.at).startswith("2026-03-02 01:30") for r in rows)
+    assert sorted(r.answered for r in rows) == [0, 1] and all("[SĐT]" in r.text and PHONE not in r.text for r in rows)
 
 
 def test_turn_text_is_masked_in_the_database_and_logs(env: tuple[str, str], logdir: pathlib.Path) -> None:
