@@ -17,6 +17,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.admin.models import ROLES, UserRow
@@ -151,6 +152,13 @@ def bootstrap_admin(settings: Settings) -> str | None:
         return None
     from api.db import session_factory  # here, so importing this module touches no database
 
-    with session_factory(settings.database_url)() as session:
-        upsert_user(session, settings.admin_user, settings.admin_password, "admin")
+    for attempt in range(2):  # several API workers start at once: one creates the account, the others update it
+        with session_factory(settings.database_url)() as session:
+            try:
+                upsert_user(session, settings.admin_user, settings.admin_password, "admin")
+                break
+            except IntegrityError:
+                session.rollback()
+                if attempt:
+                    raise
     return settings.admin_user
