@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.api_client import ApiUnavailable
 from actions.dossier import hotline, site_details
 from actions.records_client import get_records_client, record_reply
-from actions.render import shorten
+from actions.render import ASPECTS, shorten
 from actions.texts import Texts
 from textnorm import fold
 
@@ -53,6 +53,10 @@ ANNOUNCING = set(
     ]
 )
 MIN_CONTENT_WORDS = 3
+# While the bot waits for an optional rating comment, a new question is answered rather than stored as comment.
+QUESTION_INTENTS = {*ASPECTS, "list_procedures", "ask_topic"}
+QUESTION_CONFIDENCE = 0.5
+NEW_QUESTION = "__new_question__"
 
 
 def feedback_kind(text: str, current: str | None = None) -> str:
@@ -92,7 +96,10 @@ class ValidateRatingForm(FormValidationAction):
     async def validate_rating_comment(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Trimmed, at most 2000 characters."""
+        """Trimmed, at most 2000 characters; a new catalogue question is not a comment (it gets answered)."""
+        intent = (tracker.latest_message or {}).get("intent") or {}
+        if intent.get("name") in QUESTION_INTENTS and float(intent.get("confidence") or 0) >= QUESTION_CONFIDENCE:
+            return {"rating_comment": NEW_QUESTION}
         return {"rating_comment": " ".join(str(value or "").split())[:2000] or None}
 
 
@@ -112,9 +119,12 @@ class ActionSaveRating(Action):
         if score is None:
             dispatcher.utter_message(text=texts.get("utter_decline"))
             return reset
-        await get_records_client().rate(tracker.sender_id, score, comment, tracker.get_slot("procedure_slug"))
+        question = comment == NEW_QUESTION
+        await get_records_client().rate(
+            tracker.sender_id, score, None if question else comment, tracker.get_slot("procedure_slug")
+        )
         dispatcher.utter_message(text=texts.get("utter_rating_saved"))
-        return reset
+        return [*reset, FollowupAction("action_answer")] if question else reset
 
 
 class ValidateFeedbackForm(FormValidationAction):

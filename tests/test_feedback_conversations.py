@@ -167,3 +167,21 @@ def test_emoji_only_gets_a_polite_prompt_with_choices(rasa: RasaServer) -> None:
     reply = rasa.say(sender(), "🙏🙏👍")
     assert "anh/chị" in text_of(reply).lower()
     assert "/list_procedures" in payloads(reply), "offers something to choose instead of a bare 'yes'"
+
+
+def test_a_question_instead_of_a_comment_is_answered(rasa: RasaServer, db_url: str) -> None:
+    user = sender()
+    rasa.say(user, QUESTION)
+    assert "góp ý thêm" in text_of(rasa.say(user, '/rate{"rating": 5}'))
+    reply = text_of(rasa.say(user, "con em muốn chuyển trường thì cần hồ sơ gì ạ"))
+    assert "ghi nhận đánh giá" in reply and "Chuyển trường" in reply, reply
+    [rating] = rows(db_url, RatingRow, user)
+    assert (rating.score, rating.comment) == (5, None), "the question is not stored as a comment"
+
+
+def test_typed_stars_count_as_a_rating(rasa: RasaServer, db_url: str) -> None:
+    user = sender()
+    rasa.say(user, QUESTION)
+    assert "góp ý thêm" in text_of(rasa.say(user, "cho 4 sao nhe"))
+    rasa.say(user, "không cảm ơn")
+    assert [r.score for r in rows(db_url, RatingRow, user)] == [4]

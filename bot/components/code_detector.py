@@ -22,6 +22,8 @@ NO_WORDS_INTENT = "nlu_fallback"
 TICKET_INTENT = "check_ticket"
 HINTS = (" ma ", " ho so ", " hs ", " tra cuu ")
 # A typed rating ("hài lòng", "rat khong hai long") gets the same value as its button (5 = Rất hài lòng).
+# "5 sao", "cho 4 điểm", "5/5": a typed score (a bare digit is not: it may answer something else).
+STARS = re.compile(r"(?:cho |danh gia )?([1-5]) ?(?:sao|diem|/ ?5)(?: a| nhe)?")
 RATINGS = {"rat hai long": 5, "hai long": 4, "binh thuong": 3, "khong hai long": 2, "rat khong hai long": 1}
 
 
@@ -36,6 +38,9 @@ def detect(text: str) -> tuple[str, str, str | int] | None:
     if not any(ch.isalnum() for ch in text):  # emoji or punctuation only: nothing to classify
         return NO_WORDS_INTENT, "", ""
     rating = RATINGS.get(fold(text).removesuffix(" a"))
+    stars = STARS.fullmatch(fold(text))
+    if rating is None and stars:
+        rating = int(stars.group(1))
     if rating is not None:
         return "rate", "rating", rating
     ticket = TICKET.search(text)
