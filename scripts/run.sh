@@ -33,7 +33,8 @@ stop() {
   wait 2>/dev/null || true
   echo "Stopped."
 }
-trap stop EXIT INT TERM
+trap stop EXIT
+trap 'stop; exit 0' INT TERM
 
 wait_for() {  # name url seconds
   local deadline=$((SECONDS + $3))
@@ -80,5 +81,7 @@ Trợ lý DVC Giáo dục is running (logs in var/log/):
   ${telegram_line}
 Press Ctrl-C to stop.
 TXT
-wait -n "${pids[@]}"
+wait -n "${pids[@]}" || true
+sleep 1  # Ctrl-C reaches the services and this script together: let the INT trap stop everything quietly
 echo "!! a service exited: see var/log/"
+exit 1
