@@ -123,10 +123,8 @@ class FakeBotApi:
 
 
 @contextmanager
-def running_fake_bot_api() -> Iterator[FakeBotApi]:
-    """Serve a FakeBotApi on a free loopback port in a background thread."""
-    fake = FakeBotApi()
-    app = Starlette(routes=[Route("/bot{token}/{method}", fake.handle, methods=["GET", "POST"])])
+def serve_in_thread(app: Starlette) -> Iterator[str]:
+    """Serve an ASGI app on a free loopback port from a background thread; yields its base URL."""
     port = servers.free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -134,14 +132,23 @@ def running_fake_bot_api() -> Iterator[FakeBotApi]:
     deadline = time.monotonic() + 10
     while not server.started:
         if time.monotonic() > deadline:
-            raise RuntimeError("fake Bot API did not start")
+            raise RuntimeError("server did not start")
         time.sleep(0.02)
-    fake.base_url = f"http://127.0.0.1:{port}/bot"
     try:
-        yield fake
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def running_fake_bot_api() -> Iterator[FakeBotApi]:
+    """Serve a FakeBotApi on a free loopback port in a background thread."""
+    fake = FakeBotApi()
+    app = Starlette(routes=[Route("/bot{token}/{method}", fake.handle, methods=["GET", "POST"])])
+    with serve_in_thread(app) as base:
+        fake.base_url = f"{base}/bot"
+        yield fake
 
 
 def user(chat_id: int) -> dict[str, Any]:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -55,25 +52,6 @@ async def running_gateway(settings: GatewaySettings) -> AsyncIterator[Applicatio
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
         await app.shutdown()
-
-
-@contextmanager
-def serve_in_thread(app: Starlette) -> Iterator[str]:
-    """Serve an ASGI app on a free loopback port from a background thread; yields its base URL."""
-    port = servers.free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def stand_in_rasa(reply: Callable[[str, str], list[dict[str, Any]]]) -> Starlette:

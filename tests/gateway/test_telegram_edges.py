@@ -16,8 +16,8 @@ from telegram import Update
 
 from gateway.telegram.app import SECRET_HEADER, build_application, webhook_app
 from gateway.telegram.messages import load_messages
-from tests.gateway.fake_bot_api import FakeBotApi, button_update, text_update
-from tests.gateway.harness import gateway_settings, running_gateway, serve_in_thread, stand_in_rasa
+from tests.gateway.fake_bot_api import FakeBotApi, button_update, serve_in_thread, text_update
+from tests.gateway.harness import gateway_settings, running_gateway, stand_in_rasa
 
 LONG_PAYLOAD = '/ask_documents{"procedure_slug": "cap_ban_sao_van_bang_chung_chi_tu_so_goc_cho_hoc_sinh"}'
 received: list[tuple[str, str]] = []
