@@ -189,21 +189,17 @@ class ActionSubscribeDossier(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Needs a lookup in the last minutes (the API verifies the digits again)."""
         texts = Texts(domain)
-        code = tracker.get_slot("last_dossier_code")
-        if not code:
-            dispatcher.utter_message(text=texts.get("utter_dossier_none"))
+        code = await _looked_up_code(dispatcher, tracker, texts)
+        if code is None:
             return []
-        digits = recall_digits(tracker.sender_id, str(code))
+        digits = recall_digits(tracker.sender_id, code)
         if digits is None:
             dispatcher.utter_message(text=texts.get("utter_dossier_subscribe_again"))
             return []
         try:
-            ok = await get_dossier_client().subscribe(str(code), digits, tracker.sender_id)
+            ok = await get_dossier_client().subscribe(code, digits, tracker.sender_id)
         except ApiUnavailable as exc:
-            logger.warning("subscription unavailable: %s", exc)
-            site = await site_details()
-            dispatcher.utter_message(text=texts.get("utter_dossier_api_down", hotline=hotline(texts, site)))
-            return []
+            return await _api_down(dispatcher, texts, "subscription", exc)
         response = "utter_dossier_subscribed" if ok else "utter_dossier_subscribe_again"
         dispatcher.utter_message(
             text=texts.get(response, code=code),
@@ -222,16 +218,29 @@ class ActionUnsubscribeDossier(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """DELETE the subscription; an unreachable API gets the usual apology."""
         texts = Texts(domain)
-        code = tracker.get_slot("last_dossier_code")
-        if not code:
-            dispatcher.utter_message(text=texts.get("utter_dossier_none"))
+        code = await _looked_up_code(dispatcher, tracker, texts)
+        if code is None:
             return []
         try:
-            await get_dossier_client().unsubscribe(str(code), tracker.sender_id)
+            await get_dossier_client().unsubscribe(code, tracker.sender_id)
         except ApiUnavailable as exc:
-            logger.warning("unsubscribe unavailable: %s", exc)
-            site = await site_details()
-            dispatcher.utter_message(text=texts.get("utter_dossier_api_down", hotline=hotline(texts, site)))
-            return []
+            return await _api_down(dispatcher, texts, "unsubscribe", exc)
         dispatcher.utter_message(text=texts.get("utter_dossier_unsubscribed", code=code))
         return []
+
+
+async def _looked_up_code(dispatcher: CollectingDispatcher, tracker: Tracker, texts: Texts) -> str | None:
+    """The dossier looked up in this conversation, or None after telling the user there is none."""
+    code = tracker.get_slot("last_dossier_code")
+    if not code:
+        dispatcher.utter_message(text=texts.get("utter_dossier_none"))
+        return None
+    return str(code)
+
+
+async def _api_down(dispatcher: CollectingDispatcher, texts: Texts, what: str, exc: Exception) -> list[EventType]:
+    """Log, then apologise with the hotline."""
+    logger.warning("%s unavailable: %s", what, exc)
+    site = await site_details()
+    dispatcher.utter_message(text=texts.get("utter_dossier_api_down", hotline=hotline(texts, site)))
+    return []
