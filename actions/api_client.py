@@ -6,7 +6,7 @@ import os
 import time
 from typing import Any
 
-import httpx
+from actions.http import HttpClient, HttpError
 
 
 class ApiUnavailable(Exception):
@@ -17,30 +17,26 @@ class CatalogueClient:
     """Async client for the catalogue endpoints, with a short-lived cache for slow-changing data."""
 
     def __init__(self, base_url: str, timeout: float = 3.0, cache_seconds: float = 30.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
+        self.http = HttpClient(base_url, timeout)
         self.cache_seconds = cache_seconds
-        self._client: httpx.AsyncClient | None = None
         self._cache: dict[str, tuple[float, Any]] = {}
-
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None or self._client.is_closed:
-            self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout)
-        return self._client
 
     async def _get(self, path: str, params: dict[str, Any] | None = None, cache: bool = False) -> Any:
         key = f"{path}?{sorted((params or {}).items())}"
         if cache and key in self._cache and time.monotonic() - self._cache[key][0] < self.cache_seconds:
             return self._cache[key][1]
         try:
-            response = await self._http().get(path, params=params)
-        except httpx.HTTPError as exc:
+            response = await self.http.request("GET", path, params=params)
+        except HttpError as exc:
             raise ApiUnavailable(str(exc)) from exc
         if response.status_code == 404:
             return None
         if response.status_code >= 400:
             raise ApiUnavailable(f"{path}: HTTP {response.status_code}")
-        data = response.json()
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise ApiUnavailable(f"{path}: unreadable reply") from exc
         if cache:
             self._cache[key] = (time.monotonic(), data)
         return data

@@ -45,7 +45,7 @@ class RecordsClient(InternalClient):
 
     async def _quietly(self, path: str, body: dict[str, Any]) -> None:
         try:
-            response = await self._http().post(path, json=body, timeout=RECORD_TIMEOUT)
+            response = await self.http.request("POST", path, json=body, timeout=RECORD_TIMEOUT)
             if response.status_code >= 400:
                 logger.warning("recording %s failed: HTTP %s", path, response.status_code)
         except Exception as exc:  # never let recording break anything

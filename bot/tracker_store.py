@@ -28,6 +28,14 @@ RECENT_CONVERSATIONS = 500  # conversations whose masked events stay in memory b
 
 install_log_masking()
 
+_LAST_ID = "SELECT max(id) FROM events WHERE sender_id = {}"  # run on the driver: this query runs 3 times a turn
+# Rasa's `_event_query`: the events since the conversation's latest `session_started`, or all when there is none.
+_SESSION_EVENTS = sqlalchemy.text(
+    "SELECT id, data FROM events WHERE sender_id = :sender_id AND (timestamp >= "
+    "(SELECT max(timestamp) FROM events WHERE sender_id = :sender_id AND type_name = :session_started) "
+    "OR NOT EXISTS (SELECT 1 FROM events WHERE sender_id = :sender_id AND type_name = :session_started)) ORDER BY id"
+)
+
 
 def tracker_db_url() -> str:
     """DVC_TRACKER_DB_URL or the SQLite default; a postgresql:// URL is given the psycopg2 driver Rasa ships."""
@@ -66,61 +74,76 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             )
             sqlalchemy.event.listen(self.engine, "connect", _sqlite_pragmas)
             self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
+        self._insert = self.SQLEvent.__table__.insert()
+        self._last_id_sql = _LAST_ID.format("?" if self.engine.dialect.paramstyle == "qmark" else "%s")
         # sender id → (id of the last event row, the masked events as the database holds them): recent conversations
         self._recent: OrderedDict[str, tuple[int | None, list[dict[str, Any]]]] = OrderedDict()
 
-    def _last_id(self, session: Any, sender_id: str) -> int | None:
+    def _last_id(self, conn: Any, sender_id: str) -> int | None:
         """Id of the newest stored event of a conversation: one indexed lookup, unlike Rasa's session count."""
-        last: int | None = (
-            session.query(sqlalchemy.func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
-        )
+        last: int | None = conn.exec_driver_sql(self._last_id_sql, (sender_id,)).scalar()
         return last
 
-    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        """The conversation from the recent-events cache when the database holds nothing newer, else from SQL.
+    def _session_rows(self, conn: Any, sender_id: str) -> list[tuple[int, str]]:
+        """(id, data) of the latest session's events, oldest first: the rows Rasa's `_event_query` selects."""
+        return list(conn.execute(_SESSION_EVENTS, {"sender_id": sender_id, "session_started": "session_started"}))
 
-        Reading and decoding every event on each turn is what made the SQL store slow; another Rasa instance or
-        the retention purge changes the newest id, and the events are then read again.
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The latest session from the recent-events cache when the database holds nothing newer, else from SQL.
+
+        Core SQL statements, not ORM queries: building ORM queries was most of a turn's cost in this store. Another
+        Rasa instance or the retention purge changes the newest id, and the events are then read again.
         """
+        if self.domain is None:
+            return None
         recent = self._recent.get(sender_id)
-        if recent is not None and self.domain is not None:
-            with self.session_scope() as session:
-                fresh = self._last_id(session, sender_id) == recent[0]
-            if fresh:
+        with self.engine.connect() as conn:
+            if recent is not None and self._last_id(conn, sender_id) == recent[0]:
                 self._recent.move_to_end(sender_id)
                 return DialogueStateTracker.from_dict(sender_id, recent[1], self.domain.slots)
-        return await super().retrieve(sender_id)
+            rows = self._session_rows(conn, sender_id)
+        if not rows:
+            self._recent.pop(sender_id, None)
+            return None
+        events = [json.loads(data) for _id, data in rows]
+        self._remember(sender_id, rows[-1][0], events)
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Append the tracker's new events, masked (same bookkeeping as SQLTrackerStore.save), and cache them."""
         sender_id = tracker.sender_id
-        all_events = [event.as_dict() for event in tracker.events]
+        events = list(tracker.events)
         recent = self._recent.get(sender_id)
-        with self.session_scope() as session:
-            last_id = self._last_id(session, sender_id)
-            if recent is not None and recent[0] == last_id and len(recent[1]) <= len(all_events):
-                start = len(recent[1])  # the tracker came from the cache: everything after it is new
-            else:
-                stored = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
-                start = min(stored, len(all_events))
-            masked = mask_events(all_events, start)
-            rows = [
-                self.SQLEvent(
-                    sender_id=sender_id,
-                    type_name=data.get("event"),
-                    timestamp=data.get("timestamp"),
-                    intent_name=(data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
-                    action_name=data.get("name"),
-                    data=json.dumps(data),
-                )
-                for data in masked
-            ]
-            session.add_all(rows)
-            session.flush()
-            last_id = rows[-1].id if rows else last_id
-            session.commit()
+        with self.engine.begin() as conn:
+            last_id = self._last_id(conn, sender_id)
+            if recent is not None and recent[0] == last_id and len(recent[1]) <= len(events):
+                stored = recent[1]  # the tracker came from this store: everything after it is new
+            else:  # first save, or the database changed under us: count what the latest session holds
+                count = len(self._session_rows(conn, sender_id))
+                stored = [event.as_dict() for event in events[: min(count, len(events))]]
+            start = len(stored)
+            masked = mask_events(stored + [event.as_dict() for event in events[start:]], start)
+            if masked:
+                conn.execute(self._insert, [_row(sender_id, data) for data in masked])
+                last_id = self._last_id(conn, sender_id)
         # Events before `start` came from this store (database or cache), so they are masked already.
-        self._recent[sender_id] = (last_id, all_events[:start] + masked)
+        self._remember(sender_id, last_id, stored + masked)
+
+    def _remember(self, sender_id: str, last_id: int | None, events: list[dict[str, Any]]) -> None:
+        """Keep a conversation's masked events, dropping the least recently used beyond RECENT_CONVERSATIONS."""
+        self._recent[sender_id] = (last_id, events)
         self._recent.move_to_end(sender_id)
         while len(self._recent) > RECENT_CONVERSATIONS:
             self._recent.popitem(last=False)
+
+
+def _row(sender_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """One events-table row, with the same columns Rasa's SQLTrackerStore writes."""
+    return {
+        "sender_id": sender_id,
+        "type_name": data.get("event"),
+        "timestamp": data.get("timestamp"),
+        "intent_name": (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }

@@ -21,6 +21,8 @@ import httpx
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from loadgen import Connection  # noqa: E402
+
 from api.catalogue.loader import load_catalogue, read_catalogue  # noqa: E402
 from api.cli import migrate  # noqa: E402
 from api.db import session_factory  # noqa: E402
@@ -76,25 +78,30 @@ async def load_test(
     it, each waits a random (min, max) seconds first, as a person reading the answer would.
     """
     latencies: list[float] = []
+    host, port = url.removeprefix("http://").split("/", 1)[0].split(":")
+    path = "/" + url.removeprefix("http://").split("/", 1)[1]
 
-    async def user(client: httpx.AsyncClient, n: int) -> None:
+    async def user(n: int) -> None:
+        conn = Connection(host, int(port))  # one keep-alive connection per user, as a browser or the gateway keeps
         sender = ""
         rng = random.Random(n)
-        for i in range(per_user):
-            if reading:
-                await asyncio.sleep(rng.uniform(*reading))
-            if i % TURNS_PER_CONVERSATION == 0:
-                sender = f"bench-{uuid.uuid4().hex[:8]}"
-            start = time.perf_counter()
-            response = await client.post(url, json={"sender": sender, "message": texts[(n * per_user + i) % len(texts)]})
-            response.raise_for_status()
-            latencies.append(time.perf_counter() - start)
+        try:
+            for i in range(per_user):
+                if reading:
+                    await asyncio.sleep(rng.uniform(*reading))
+                if i % TURNS_PER_CONVERSATION == 0:
+                    sender = f"bench-{uuid.uuid4().hex[:8]}"
+                start = time.perf_counter()
+                status, body = await conn.post_read(path, {"sender": sender, "message": texts[(n * per_user + i) % len(texts)]})
+                latencies.append(time.perf_counter() - start)
+                if status != 200 or not json.loads(body):
+                    raise RuntimeError(f"HTTP {status}: {body[:200]!r}")
+        finally:
+            conn.close()
 
-    limits = httpx.Limits(max_connections=users + 4)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        start = time.perf_counter()
-        await asyncio.gather(*(user(client, n) for n in range(users)))
-        elapsed = time.perf_counter() - start
+    start = time.perf_counter()
+    await asyncio.gather(*(user(n) for n in range(users)))
+    elapsed = time.perf_counter() - start
     return latencies, len(latencies) / elapsed
 
 

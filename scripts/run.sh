@@ -7,6 +7,9 @@ mkdir -p var/log
 export DVC_API_URL="http://127.0.0.1:${API_PORT}"
 export ACTION_ENDPOINT_URL="http://127.0.0.1:${ACTIONS_PORT}/webhook"
 export SANIC_HOST="$DVC_BIND" RASA_TELEMETRY_ENABLED=false
+# Servers keep idle connections open longer than their clients do (aiohttp 15 s, httpx 5 s), so a client never
+# reuses a connection the server is closing at that moment ("Cannot write to closing transport": a lost answer).
+export SANIC_KEEP_ALIVE_TIMEOUT="${SANIC_KEEP_ALIVE_TIMEOUT:-30}"
 # The actions and the gateway prove themselves to the API with this token: a fresh one per run unless set.
 : "${DVC_INTERNAL_TOKEN:=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 export DVC_INTERNAL_TOKEN
@@ -46,7 +49,7 @@ wait_for() {  # name url seconds
 }
 
 .venv/bin/uvicorn api.main:app --host "$DVC_BIND" --port "$API_PORT" --workers "${DVC_API_WORKERS:-2}" \
-  --log-level warning >var/log/api.log 2>&1 &
+  --timeout-keep-alive 30 --log-level warning >var/log/api.log 2>&1 &
 pids+=($!)
 .venv-rasa/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
 pids+=($!)

@@ -35,6 +35,7 @@ def base_env(**extra: str) -> dict[str, str]:
         TF_CPP_MIN_LOG_LEVEL="3",
         PYTHONWARNINGS="ignore",
         SANIC_HOST="127.0.0.1",
+        SANIC_KEEP_ALIVE_TIMEOUT="30",  # longer than the clients' keep-alive (see scripts/run.sh)
         RASA_TELEMETRY_ENABLED="false",
     )
     env.update(extra)
@@ -78,7 +79,8 @@ def service(
 
 def api_args(port: int, workers: int = 1) -> list[str]:
     """Command line of the API server (`make run` uses 2 workers, one per core of the reference machine)."""
-    args = [str(UVICORN_BIN), "api.main:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    args = [str(UVICORN_BIN), "api.main:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+            "--timeout-keep-alive", "30"]  # fmt: skip
     return [*args, "--workers", str(workers)] if workers > 1 else args
 
 

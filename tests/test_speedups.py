@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pathlib
 import subprocess
 
@@ -30,6 +31,42 @@ for validate in (original_validate, jsonschema.validate):
         print("error:", exc.message)
     else:
         raise SystemExit("bad instance accepted")
+# Differential check: every event type, valid and mutated, gets the same verdict from the fast path and jsonschema.
+import copy, itertools
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, ActiveLoop, FollowupAction, Restarted
+samples = [e.as_dict() for e in (
+    SlotSet("x", 1), SlotSet("y", None), SlotSet("z", {"a": [1]}), ActionExecuted("action_listen", policy="p", confidence=1.0),
+    BotUttered("xin chào", {"buttons": [{"title": "a", "payload": "/b"}]}), SessionStarted(), ActiveLoop("f"), ActiveLoop(None),
+    FollowupAction("action_answer"), Restarted(),
+    UserUttered("hi", {"name": "greet", "confidence": 0.9}, [{"entity": "e", "start": 0, "end": 1, "value": "v"}],
+                {"text": "hi", "intent": {"name": "greet", "confidence": 0.9}, "entities": [], "intent_ranking": []}),
+)]
+mutations = [
+    lambda e: e.pop("event"), lambda e: e.update(event=5), lambda e: e.update(event="no_such"),
+    lambda e: e.update(timestamp="now"), lambda e: e.update(timestamp=True), lambda e: e.update(metadata=[]),
+    lambda e: e.update(name=3), lambda e: e.pop("name", None), lambda e: e.update(value=None),
+    lambda e: e.update(confidence="high"), lambda e: e.update(confidence=True), lambda e: e.update(hide_rule_turn=1),
+    lambda e: e.update(text=7), lambda e: e.update(parse_data=[]), lambda e: e.update(entities="x"),
+    lambda e: e.update(parse_data={"intent": {"name": 1}}), lambda e: e.update(parse_data={"entities": [{"start": "a"}]}),
+]
+cases = [{"events": [e]} for e in samples] + [{"events": samples, "responses": [{"text": "a"}]}, {"events": []}, {}]
+for sample, mutate in itertools.product(samples, mutations):
+    event = copy.deepcopy(sample)
+    mutate(event)
+    cases.append({"events": [event]})
+cases += [{"events": "x"}, {"responses": [1]}, {"responses": {}}, [], None, {"events": [None]}]
+def verdict(validate, instance):
+    try:
+        validate(instance, schema)
+        return "ok"
+    except jsonschema.ValidationError as exc:
+        return "error: " + exc.message
+rejected = 0
+for case in cases:
+    fast, slow = verdict(jsonschema.validate, case), verdict(original_validate, case)
+    assert fast == slow, (case, fast, slow)
+    rejected += fast != "ok"
+print("differential", len(cases), rejected)
 assert Event.resolve_by_type("slot") is SlotSet and Event.resolve_by_type("user") is UserUttered
 assert Event.resolve_by_type("slot") is SlotSet
 try:
@@ -47,3 +84,61 @@ def test_speedups_match_original_behaviour() -> None:
     errors = [line for line in result.stdout.splitlines() if line.startswith("error:")]
     assert len(errors) == 2 and errors[0] == errors[1], "same error as jsonschema.validate"
     assert "unknown ok" in result.stdout
+    total, rejected = next(line for line in result.stdout.splitlines() if line.startswith("differential")).split()[1:]
+    assert int(total) > 150 and 50 < int(rejected) < int(total), "the corpus has both valid and invalid replies"
+
+
+GRAPH_CHECK = r"""
+import asyncio, json, sys
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.engine.runner.dask import DaskGraphRunner
+from bot.components import rasa_speedups
+
+agent = Agent.load(sys.argv[1])
+assert DaskGraphRunner.run is rasa_speedups.run_graph, "the model's custom components install the runner"
+texts = json.loads(sys.argv[2])
+
+async def outcomes(prefix):
+    out = []
+    for i, text in enumerate(texts):
+        tracker = await agent.processor.log_message(UserMessage(text, sender_id=f"{prefix}-{i // 3}"))
+        prediction = agent.processor._predict_next_with_tracker(tracker)
+        parse = tracker.latest_message.parse_data
+        ranking = [(r["name"], round(r["confidence"], 9)) for r in parse.get("intent_ranking", [])]
+        out.append([parse["intent"]["name"], ranking, parse.get("entities"), prediction.policy_name,
+                    prediction.probabilities.index(prediction.max_confidence), round(prediction.max_confidence, 9)])
+    return out
+
+fast = asyncio.run(outcomes("fast"))
+DaskGraphRunner.run = rasa_speedups.original_graph_run
+slow = asyncio.run(outcomes("slow"))
+assert fast == slow, [(t, f, s) for t, f, s in zip(texts, fast, slow) if f != s][:3]
+print("same", len(fast), len({f[0] for f in fast}))
+"""
+
+# Written as users type; not training sentences (those would only replay the classifier's memory).
+GRAPH_TEXTS = [
+    "chao em",
+    "ho so chuyen truong cho con lop 7 can nhung gi",
+    "mất bao lâu vậy em",
+    "le phi bn",
+    "cấp lại bằng tn thpt bị mất thì làm sao",
+    "nop qua buu dien dc ko",
+    "cảm ơn nhé",
+    "em là người hay máy",
+    "tra cứu hồ sơ 000.00.31.H26-260112-0003",
+    "😀😀",
+    "<script>alert(1)</script>",
+    "4 sao",
+    "/greet",
+]
+
+
+def test_graph_runner_without_dask_gives_the_same_parse_and_prediction() -> None:
+    python = servers.RASA_BIN.parent / "python"
+    args = [str(python), "-c", GRAPH_CHECK, str(servers.MODEL), json.dumps(GRAPH_TEXTS)]
+    result = subprocess.run(args, cwd=ROOT, env=servers.base_env(), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    same = next(line for line in result.stdout.splitlines() if line.startswith("same"))
+    assert int(same.split()[1]) == len(GRAPH_TEXTS) and int(same.split()[2]) >= 6, "several intents were compared"

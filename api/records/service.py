@@ -6,9 +6,10 @@ import datetime as dt
 import functools
 import pathlib
 import secrets
+from dataclasses import dataclass
 
 import yaml
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -69,9 +70,8 @@ def record_turn(
     topic_slug: str | None,
     answered: bool,
     at: dt.datetime | None = None,
-    commit: bool = True,
 ) -> TurnRow:
-    """Store one user message (masked) and how it was answered (commit=False: the caller commits a batch)."""
+    """Store one user message (masked) and how it was answered."""
     at = at or now()
     previous = session.scalar(select(ConversationRow.last_seen).where(ConversationRow.sender == sender))
     conv = conversation_for(session, sender, at)
@@ -81,11 +81,46 @@ def record_turn(
         topic_slug=topic_slug, answered=answered, opens_day=opens_day, text=mask(text),
     )  # fmt: skip
     session.add(row)
-    if commit:
-        session.commit()
-    else:
-        session.flush()
+    session.commit()
     return row
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One turn as the action server reports it (see record_turn)."""
+
+    sender: str
+    text: str
+    intent: str | None
+    procedure_slug: str | None
+    topic_slug: str | None
+    answered: bool
+    at: dt.datetime
+
+
+def record_turns(session: Session, turns: list[Turn]) -> int:
+    """Store a batch of turns in one transaction: one conversation query and one insert, not three queries a turn."""
+    ordered = sorted(turns, key=lambda t: t.at)
+    senders = {t.sender for t in ordered}
+    rows = {r.sender: r for r in session.scalars(select(ConversationRow).where(ConversationRow.sender.in_(senders)))}
+    last_seen = {sender: _aware(row.last_seen) for sender, row in rows.items()}
+    values = []
+    for turn in ordered:
+        conv = rows.get(turn.sender)
+        if conv is None:  # first contact (conversation_for copes with a concurrent insert)
+            conv = rows[turn.sender] = conversation_for(session, turn.sender, turn.at)
+        previous = last_seen.get(turn.sender)
+        if previous is None or previous < turn.at:
+            conv.last_seen = last_seen[turn.sender] = turn.at
+        values.append({
+            "conversation_id": conv.id, "at": turn.at, "day": local_day(turn.at), "channel": conv.channel,
+            "intent": turn.intent, "procedure_slug": turn.procedure_slug, "topic_slug": turn.topic_slug,
+            "answered": turn.answered, "text": mask(turn.text),
+            "opens_day": previous is None or local_day(previous) != local_day(turn.at),
+        })  # fmt: skip
+    session.execute(insert(TurnRow), values)
+    session.commit()
+    return len(values)
 
 
 def add_rating(

@@ -94,12 +94,15 @@ def post_turn(body: TurnIn, session: SessionDep) -> Created:
 @router.post("/records/turns/batch", status_code=201, dependencies=[InternalAuth])
 def post_turns(body: TurnBatchIn, session: SessionDep) -> dict[str, int]:
     """Record several turns in one transaction (all or nothing)."""
-    for turn in body.turns:
-        at = turn.at if turn.at is None or turn.at.tzinfo else turn.at.replace(tzinfo=dt.UTC)
-        args = (turn.sender, turn.text, turn.intent, turn.procedure_slug, turn.topic_slug, turn.answered)
-        service.record_turn(session, *args, at=at, commit=False)
-    session.commit()
-    return {"recorded": len(body.turns)}
+    received = service.now()
+    turns = [
+        service.Turn(
+            t.sender, t.text, t.intent, t.procedure_slug, t.topic_slug, t.answered,
+            received if t.at is None else t.at if t.at.tzinfo else t.at.replace(tzinfo=dt.UTC),
+        )
+        for t in body.turns
+    ]  # fmt: skip
+    return {"recorded": service.record_turns(session, turns)}
 
 
 @router.post("/ratings", status_code=201, dependencies=[InternalAuth])

@@ -1,12 +1,17 @@
-"""Two measured speed-ups for Rasa 3.6, installed when the NLU pipeline is imported (see __init__.py).
+"""Three measured speed-ups for Rasa 3.6, installed when the NLU pipeline is imported (see __init__.py).
 
 Profiling a turn under load (py-spy, `make bench`) showed two pure-overhead hot spots:
 1. Rasa validates every action-server response with `jsonschema.validate`, which re-checks the constant events
-   schema against the JSON-Schema meta-schema each time (~20 ms CPU per custom action). We cache the compiled
-   validator per schema; the instance is still fully validated.
+   schema against the JSON-Schema meta-schema each time (~20 ms CPU per custom action), then walks a 23-branch
+   `oneOf` per event building an error object for every branch that fails (~2.5 ms per call, a sixth of a turn).
+   We compile each schema once with fastjsonschema and accept what it accepts; anything it rejects goes through
+   jsonschema (cached per schema), which has the last word and raises the same error as before.
 2. `Event.resolve_by_type` walks every Event subclass for every event of every tracker it deserialises
    (~15% of a turn). We memoise name → class; unknown names still go through the original method.
-Behaviour is unchanged; tests/test_speedups.py checks both against the originals.
+3. Every message runs Rasa's graphs (NLU once, the policies once per predicted action) through `dask.get`, whose
+   scheduling costs more than some of the components it schedules. The graphs are small, pure and acyclic, so
+   we evaluate each target's dependencies directly, in dependency order, each node once, as dask does.
+Behaviour is unchanged; tests/test_speedups.py checks all three against the originals.
 """
 
 from __future__ import annotations
@@ -15,11 +20,12 @@ import json
 import threading
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 from jsonschema import exceptions, validators
 
 _original_validate = jsonschema.validate
-_cache: dict[str, Any] = {}
+_cache: dict[str, tuple[Any, Any]] = {}  # schema → (fastjsonschema function, jsonschema validator)
 _lock = threading.Lock()
 
 
@@ -28,25 +34,122 @@ def cached_validate(instance: Any, schema: Any, cls: Any = None, *args: Any, **k
     if cls is not None or args or kwargs:
         _original_validate(instance, schema, cls, *args, **kwargs)
         return
+    if _is_action_response_schema(schema) and _valid_action_response(instance):
+        return
     key = json.dumps(schema, sort_keys=True, default=str)
-    validator = _cache.get(key)
-    if validator is None:
+    entry = _cache.get(key)
+    if entry is None:
         validator_cls = validators.validator_for(schema)
-        validator_cls.check_schema(schema)
-        validator = validator_cls(schema)
+        validator_cls.check_schema(schema)  # a bad schema raises SchemaError, as before
+        try:
+            compiled = fastjsonschema.compile(schema)
+        except Exception:  # a schema fastjsonschema cannot compile: jsonschema alone decides
+            compiled = _reject_all
+        entry = (compiled, validator_cls(schema))
         with _lock:
-            _cache[key] = validator
+            _cache[key] = entry
+    compiled, validator = entry
+    try:
+        compiled(instance)
+        return
+    except fastjsonschema.JsonSchemaException:
+        pass  # jsonschema decides and explains
     error = exceptions.best_match(validator.iter_errors(instance))
     if error is not None:
         raise error
 
 
+_event_validators: dict[str, Any] = {}  # event name → fastjsonschema function for "the base schema and its branch"
+
+
+def _is_action_response_schema(schema: Any) -> bool:
+    """Rasa's RemoteAction.action_response_format_spec(): events are its shared EVENTS_SCHEMA object."""
+    from rasa.shared.utils.schemas.events import EVENTS_SCHEMA
+
+    return isinstance(schema, dict) and (schema.get("properties") or {}).get("events") is EVENTS_SCHEMA
+
+
+def _valid_action_response(instance: Any) -> bool:
+    """True only when the reply is valid; False sends it to full validation (which has the last word).
+
+    Each event's `oneOf` branch is picked by its `event` name: the branches' `event` consts differ and `event`
+    is required, so an event valid against the base schema and its own branch matches exactly one branch.
+    """
+    if not isinstance(instance, dict):
+        return False
+    responses = instance.get("responses", [])
+    if not isinstance(responses, list) or not all(isinstance(r, dict) for r in responses):
+        return False
+    events = instance.get("events", [])
+    if not isinstance(events, list):
+        return False
+    for event in events:
+        check = _event_validators.get(event.get("event")) if isinstance(event, dict) else None
+        if check is None:
+            return False
+        try:
+            check(event)
+        except fastjsonschema.JsonSchemaException:
+            return False
+    return True
+
+
+def _compile_event_validators() -> None:
+    """One compiled validator per event type of Rasa's EVENT_SCHEMA (base properties plus that type's branch)."""
+    from rasa.shared.utils.schemas.events import EVENT_SCHEMA
+
+    base = {k: v for k, v in EVENT_SCHEMA.items() if k != "oneOf"}
+    for branch in EVENT_SCHEMA["oneOf"]:
+        name = branch["properties"]["event"]["const"]
+        _event_validators[name] = fastjsonschema.compile({"allOf": [base, branch]})
+
+
+def _reject_all(_instance: Any) -> None:
+    """Stand-in for a schema fastjsonschema cannot compile: send every instance to jsonschema."""
+    raise fastjsonschema.JsonSchemaException("not compiled")
+
+
 _event_types: dict[str, Any] = {}
+original_graph_run: Any = None  # DaskGraphRunner.run before install(), for tests/test_speedups.py
+
+
+def run_graph(self: Any, inputs: dict[str, Any] | None = None, targets: list[str] | None = None) -> dict[str, Any]:
+    """DaskGraphRunner.run without dask: the same results for the same graph, inputs and targets."""
+    from rasa.engine.exceptions import GraphRunError
+
+    run_targets = targets if targets else self._graph_schema.target_names
+    schema = self._graph_schema.minimal_graph_schema(run_targets)
+    values: dict[str, Any] = {}  # node or input name → (name, output), what GraphNode.__call__ returns
+    for name, value in (inputs or {}).items():
+        if isinstance(value, str) and value in schema.nodes:
+            raise GraphRunError(f"Input value '{value}' clashes with a node name.")
+        values[name] = (name, value)
+
+    def output(name: str) -> Any:
+        if name not in values:
+            node = schema.nodes.get(name)
+            if node is None:  # dask passes a string that names nothing through unchanged
+                return name
+            values[name] = self._instantiated_nodes[name](*(output(need) for need in node.needs.values()))
+        return values[name]
+
+    try:
+        return dict(output(target) for target in run_targets)
+    except RuntimeError as exc:
+        raise GraphRunError("Error running runner.") from exc
 
 
 def install() -> None:
-    """Install both speed-ups in this process (idempotent)."""
+    """Install the speed-ups in this process (idempotent)."""
+    if not _event_validators:
+        _compile_event_validators()
     jsonschema.validate = cached_validate
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    global original_graph_run
+    if original_graph_run is None:
+        original_graph_run = DaskGraphRunner.run
+        DaskGraphRunner.run = run_graph  # type: ignore[method-assign]
     from rasa.shared.core.events import Event
 
     if getattr(Event.resolve_by_type, "_dvc_cached", False):

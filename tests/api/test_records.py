@@ -69,6 +69,45 @@ def test_a_batch_keeps_each_turn_time_and_is_all_or_nothing(env: tuple[str, str]
     assert sorted(r.answered for r in rows) == [0, 1] and all("[SĐT]" in r.text and PHONE not in r.text for r in rows)
 
 
+def test_a_batch_orders_turns_and_marks_each_senders_first_turn_of_a_local_day(env: tuple[str, str]) -> None:
+    url, db = env
+    known, new = f"web:{uuid.uuid4()}", f"telegram:{uuid.uuid4().int % 10**9}"
+    day1 = dt.datetime(2026, 4, 1, 2, 0, tzinfo=dt.UTC)  # 09:00 in Vietnam
+    day2 = day1 + dt.timedelta(days=1)
+
+    def turn(sender: str, at: dt.datetime, text: str) -> dict[str, object]:
+        return {"sender": sender, "text": text, "intent": "ask_fee", "answered": True, "at": at.isoformat()}
+
+    first = httpx.post(f"{url}/api/v1/records/turns", json=turn(known, day1, "một"), headers=rs.internal())
+    assert first.status_code == 201
+    batch = [  # out of order on purpose: the API orders by time
+        turn(known, day2, "bốn"),
+        turn(new, day2 + dt.timedelta(minutes=5), "sáu"),
+        turn(known, day1 + dt.timedelta(hours=1), "hai"),
+        turn(new, day2, "năm"),
+        turn(known, day1 + dt.timedelta(hours=18), "ba"),  # 03:00 the next local day
+    ]
+    response = httpx.post(f"{url}/api/v1/records/turns/batch", json={"turns": batch}, headers=rs.internal())
+    assert response.status_code == 201 and response.json() == {"recorded": 5}
+    with create_engine(db).connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT c.sender, t.text, t.opens_day, t.channel FROM turns t JOIN conversations c ON c.id = t.conversation_id"
+                " WHERE c.sender IN (:a, :b) ORDER BY t.at, t.id"
+            ),
+            {"a": known, "b": new},
+        ).all()
+        seen: dict[str, object] = dict(
+            conn.execute(
+                text("SELECT sender, last_seen FROM conversations WHERE sender IN (:a, :b)"), {"a": known, "b": new}
+            ).all()
+        )
+    opens = {r.text: bool(r.opens_day) for r in rows}
+    assert opens == {"một": True, "hai": False, "ba": True, "bốn": False, "năm": True, "sáu": False}
+    assert {r.channel for r in rows if r.sender == new} == {"telegram"}
+    assert str(seen[known]).startswith("2026-04-02 02:00") and str(seen[new]).startswith("2026-04-02 02:05")
+
+
 def test_turn_text_is_masked_in_the_database_and_logs(env: tuple[str, str], logdir: pathlib.Path) -> None:
     url, db = env
     message = f"Số em {PHONE}, CCCD {CCCD}, mail {EMAIL}, hồ sơ 000.00.31.H26-260112-0003"
