@@ -1,15 +1,18 @@
-"""Typed "có" / "không" answer the offer the bot just made (hand-off, notifications, rating), not a generic line."""
+"""Typed "có" / "không" / a number answer the offer the bot just made (hand-off, notifications, rating)."""
 
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+
+from actions.feedback import rating_value
 
 # The button payload a "yes" stands for → the action that button's rule runs.
 YES_ACTIONS = {"/request_handoff": "action_handoff", "/subscribe_dossier": "action_subscribe_dossier"}
 NO_PAYLOAD = "/decline"
+RATE_PAYLOAD = "/rate"
 
 
 def offer_on_screen(tracker: Tracker) -> list[str]:
@@ -28,7 +31,7 @@ def offer_on_screen(tracker: Tracker) -> list[str]:
 
 
 class ActionYesNo(Action):
-    """Affirm or deny: follow the offer on screen, else a polite generic reply."""
+    """Affirm, deny or a bare number: follow the offer on screen, else a polite generic reply."""
 
     def name(self) -> str:
         """Name used in the chit-chat rules."""
@@ -38,7 +41,12 @@ class ActionYesNo(Action):
         """Run what the matching button would have run."""
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         offer = offer_on_screen(tracker)
-        if intent == "affirm":
+        if intent == "choose_number":
+            score = rating_value(next(tracker.get_latest_entity_values("number"), None))
+            if score is not None and any(p.startswith(RATE_PAYLOAD) for p in offer):  # "5" under the rating buttons
+                return [SlotSet("rating", str(score)), FollowupAction("rating_form")]
+            dispatcher.utter_message(response="utter_number_unclear")
+        elif intent == "affirm":
             for payload in offer:
                 action = YES_ACTIONS.get(payload.split("{", 1)[0])
                 if action:

@@ -74,6 +74,19 @@ def test_rating_without_comment_and_no_thanks(rasa: RasaServer, db_url: str) -> 
     assert rows(db_url, RatingRow, other, wait=0.5) == []
 
 
+def test_a_bare_number_under_the_rating_buttons_is_the_rating(rasa: RasaServer, db_url: str) -> None:
+    user = sender()
+    rasa.say(user, QUESTION)
+    assert "góp ý thêm" in text_of(rasa.say(user, "5"))
+    assert "ghi nhận đánh giá" in text_of(rasa.say(user, "ko a"))
+    assert [r.score for r in rows(db_url, RatingRow, user)] == [5]
+    elsewhere = sender()
+    rasa.say(elsewhere, "chào em")
+    reply = text_of(rasa.say(elsewhere, "3"))
+    assert "bấm nút" in reply and "góp ý" not in reply, "no rating prompt on screen: the number is not a rating"
+    assert rows(db_url, RatingRow, elsewhere, wait=0.5) == []
+
+
 def test_feedback_with_content_is_stored_at_once(rasa: RasaServer, db_url: str) -> None:
     user = sender()
     text = text_of(rasa.say(user, "tôi muốn phản ánh cán bộ một cửa thái độ không tốt khi nhận hồ sơ"))

@@ -24,6 +24,9 @@ HINTS = (" ma ", " ho so ", " hs ", " tra cuu ")
 # A typed rating ("hài lòng", "rat khong hai long") gets the same value as its button (5 = Rất hài lòng).
 # "5 sao", "cho 4 điểm", "5/5": a typed score (a bare digit is not: it may answer something else).
 STARS = re.compile(r"(?:cho |danh gia )?([1-5]) ?(?:sao|diem|/ ?5)(?: a| nhe)?")
+# "5", "số 3", "chọn 2 ạ": a bare number answers whatever the bot just offered (the action decides what it means).
+NUMBER = re.compile(r"(?:so |chon )?(\d{1,2})[.!]?(?: a| nhe)?")
+NUMBER_INTENT = "choose_number"
 RATINGS = {"rat hai long": 5, "hai long": 4, "binh thuong": 3, "khong hai long": 2, "rat khong hai long": 1}
 
 
@@ -34,7 +37,7 @@ def _about_a_code(text: str) -> bool:
 
 
 def detect(text: str) -> tuple[str, str, str | int] | None:
-    """(intent, entity, value) for a ticket code, a dossier code (or an attempt at one), or a typed rating."""
+    """(intent, entity, value) for a ticket code, a dossier code (or an attempt at one), a typed rating or number."""
     if not any(ch.isalnum() for ch in text):  # emoji or punctuation only: nothing to classify
         return NO_WORDS_INTENT, "", ""
     rating = RATINGS.get(fold(text).removesuffix(" a"))
@@ -43,6 +46,9 @@ def detect(text: str) -> tuple[str, str, str | int] | None:
         rating = int(stars.group(1))
     if rating is not None:
         return "rate", "rating", rating
+    number = NUMBER.fullmatch(fold(text).strip())
+    if number:
+        return NUMBER_INTENT, "number", int(number.group(1))
     ticket = TICKET.search(text)
     if ticket and (ticket.group(1) or any(ch.isdigit() for ch in ticket.group(2))):
         return TICKET_INTENT, "ticket", f"HT-{ticket.group(2).upper()}"

@@ -19,6 +19,7 @@ Behaviour is unchanged; tests/test_speedups.py checks each against the original.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from typing import Any
@@ -145,6 +146,7 @@ def run_graph(self: Any, inputs: dict[str, Any] | None = None, targets: list[str
 def _fortran_coefficients(process: Any) -> Any:
     """Wrap LogisticRegressionClassifier.process: coefficients in Fortran order before the first prediction."""
 
+    @functools.wraps(process)  # Rasa validates components by the signature and type hints of `process`
     def wrapped(self: Any, messages: Any) -> Any:
         coef = getattr(self.clf, "coef_", None)
         if coef is not None and not coef.flags.f_contiguous:
