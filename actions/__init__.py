@@ -5,17 +5,24 @@ from textnorm.privacy import install_log_masking
 install_log_masking()  # phone numbers, CCCD and e-mails never reach the action server's logs
 
 
+async def _on_stop(*_args: object) -> None:
+    """Post the turn records still queued, then close the API connections (no 'Unclosed client session')."""
+    from actions.http import close_all
+    from actions.records_client import flush_pending
+
+    await flush_pending()
+    await close_all()
+
+
 def _close_http_on_stop() -> None:
-    """Close the API connections when the action server stops, so its log ends without 'Unclosed client session'."""
+    """Register `_on_stop` with the action server's Sanic app."""
     try:
         from sanic import Sanic
 
         app = Sanic.get_app("rasa_sdk")  # rasa_sdk creates it, then imports this package
     except Exception:  # imported elsewhere (tests, scripts): nothing to hook
         return
-    from actions.http import close_all
-
-    app.register_listener(close_all, "before_server_stop")
+    app.register_listener(_on_stop, "before_server_stop")
 
 
 _close_http_on_stop()

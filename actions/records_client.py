@@ -39,6 +39,10 @@ class RecordsClient(InternalClient):
     async def _flush_soon(self) -> None:
         """Wait a moment so turns arriving together share one request, then post them."""
         await asyncio.sleep(FLUSH_SECONDS)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Post every queued turn now (also called as the action server stops, so no turn is lost)."""
         while self._buffer:
             batch, self._buffer = self._buffer[:MAX_BATCH], self._buffer[MAX_BATCH:]
             await self._quietly("/api/v1/records/turns/batch", {"turns": batch})
@@ -90,6 +94,12 @@ def get_records_client() -> RecordsClient:
     if _client is None:
         _client = RecordsClient(api_url(), internal_token())
     return _client
+
+
+async def flush_pending() -> None:
+    """Post queued turn records, if any (the action server's stop listener, see actions/__init__.py)."""
+    if _client is not None:
+        await _client.flush()
 
 
 def record_reply(

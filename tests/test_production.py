@@ -10,7 +10,7 @@ import httpx
 import pytest
 import redis
 from alembic import command
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from api.catalogue.loader import Catalogue, load_catalogue
 from api.cli import alembic_config, migrate
@@ -54,22 +54,27 @@ def test_load_is_idempotent_on_postgresql(pg_url: str, catalogue: Catalogue) -> 
 def test_full_stack_on_postgresql_and_redis(
     pg_url: str, catalogue: Catalogue, redis_client: redis.Redis, logdir: pathlib.Path
 ) -> None:
+    """API, turn records and Rasa's masked tracker store on PostgreSQL, Redis lock store: a two-turn conversation."""
     migrate(pg_url)
     with session_factory(pg_url)() as session:
         load_catalogue(session, catalogue)
     api_port, act_port, rasa_port = servers.free_port(), servers.free_port(), servers.free_port()
-    api_env = servers.base_env(DVC_DATABASE_URL=pg_url)
+    token = secrets.token_hex(8)
+    api_env = servers.base_env(DVC_DATABASE_URL=pg_url, DVC_INTERNAL_TOKEN=token)
     api_url = f"http://127.0.0.1:{api_port}"
     db = REDIS_URL.rsplit("/", 1)[1]
+    sender = f"web:prod-{secrets.token_hex(4)}"
+    replies: list[list[dict[str, str]]] = []
     with servers.service("api-pg", servers.api_args(api_port), api_env, f"{api_url}/health", logdir, 60):
         search = httpx.get(f"{api_url}/api/v1/search", params={"q": "chuyen trg"}).json()
         assert search["procedures"][0]["slug"] == "chuyen_truong_thpt"
-        act_env = servers.base_env(DVC_API_URL=api_url)
+        act_env = servers.base_env(DVC_API_URL=api_url, DVC_INTERNAL_TOKEN=token)
         with servers.service(
             "actions-pg", servers.actions_args(act_port), act_env, f"http://127.0.0.1:{act_port}/health", logdir, 120
         ):
             rasa_env = servers.base_env(
                 ACTION_ENDPOINT_URL=f"http://127.0.0.1:{act_port}/webhook",
+                DVC_TRACKER_DB_URL=pg_url,
                 REDIS_HOST="127.0.0.1",
                 REDIS_PORT="6379",
                 REDIS_LOCK_DB=db,
@@ -77,11 +82,25 @@ def test_full_stack_on_postgresql_and_redis(
             args = servers.rasa_args(rasa_port, ROOT / "bot" / "endpoints.production.yml", secrets.token_hex(8))
             before = int(redis_client.info("commandstats").get("cmdstat_set", {}).get("calls", 0))
             with servers.service("rasa-prod", args, rasa_env, f"http://127.0.0.1:{rasa_port}/", logdir, 240):
-                reply = httpx.post(
-                    f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
-                    json={"sender": "prod-test", "message": "ho so xin hoc lai gom nhung gi"},
-                    timeout=30,
-                ).json()
+                for message in ("ho so xin hoc lai gom nhung gi, sdt em 0912 345 678", "thế mất bao lâu ạ"):
+                    replies.append(
+                        httpx.post(
+                            f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+                            json={"sender": sender, "message": message},
+                            timeout=30,
+                        ).json()
+                    )
             after = int(redis_client.info("commandstats").get("cmdstat_set", {}).get("calls", 0))
-    assert "học lại" in " ".join(m.get("text", "") for m in reply).lower()
+    assert "học lại" in " ".join(m.get("text", "") for m in replies[0]).lower()
+    assert "thời hạn" in " ".join(m.get("text", "") for m in replies[1]).lower(), "the follow-up kept the procedure"
     assert after > before, "the Redis lock store was used for the conversation"
+    with get_engine(pg_url).connect() as conn:
+        events = [row[0] for row in conn.execute(text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender})]
+        turns = conn.execute(
+            text("SELECT t.text FROM turns t JOIN conversations c ON c.id = t.conversation_id WHERE c.sender = :s"),
+            {"s": sender},
+        ).all()
+    stored = "\n".join(events)
+    assert sum('"event": "user"' in e for e in events) == 2, "both turns stored once, in order"
+    assert "0912 345 678" not in stored and "[S\\u0110T]" in stored, "the phone number was masked before writing"
+    assert len(turns) == 2 and all("0912" not in t.text for t in turns), "turn records on PostgreSQL, masked"
