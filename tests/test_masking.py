@@ -59,7 +59,9 @@ def test_mask_events_hides_verification_digits() -> None:
     raw = json.dumps(masked, ensure_ascii=False)
     assert EMAIL not in raw and "5678" not in raw and "4321" not in raw
     assert masked[4]["text"] == "số cuối ****" and masked[3]["value"] == "****"
-    assert events[2]["text"] == "5678"  # the caller's events are untouched
+    assert events[2]["text"] == "5678"  # the caller's events are untouched, nested parse data included
+    assert events[0]["parse_data"] == {"text": f"em là {EMAIL}", "entities": [{"value": EMAIL}]}
+    assert events[4]["parse_data"]["entities"] == [{"value": "4321"}]
     assert len(mask_events(events, start=4)) == 2
 
 

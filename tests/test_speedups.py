@@ -123,6 +123,15 @@ for c in classifiers:
 slow = asyncio.run(outcomes("slow"))
 assert fast == slow, [(t, f, s) for t, f, s in zip(texts, fast, slow) if f != s][:3]
 print("same", len(fast), len({f[0] for f in fast}))
+
+import gc
+from rasa.core.processor import MessageProcessor
+assert MessageProcessor.handle_message.__wrapped__, "handle_message freezes the heap on the first message"
+async def handle(self, message):
+    return "replied"
+assert gc.get_freeze_count() == 0
+assert asyncio.run(rasa_speedups._freeze_on_first_message(handle)(None, None)) == "replied"
+print("frozen", gc.get_freeze_count())
 """
 
 # Written as users type; not training sentences (those would only replay the classifier's memory).
@@ -150,3 +159,5 @@ def test_graph_runner_without_dask_gives_the_same_parse_and_prediction() -> None
     assert result.returncode == 0, result.stderr[-3000:]
     same = next(line for line in result.stdout.splitlines() if line.startswith("same"))
     assert int(same.split()[1]) == len(GRAPH_TEXTS) and int(same.split()[2]) >= 6, "several intents were compared"
+    frozen = next(line for line in result.stdout.splitlines() if line.startswith("frozen"))
+    assert int(frozen.split()[1]) > 100_000, "the loaded model's objects are out of the collector's sight"

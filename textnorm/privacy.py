@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
 import urllib.parse
@@ -116,6 +115,17 @@ def _mask_user_event(event: dict[str, Any], fn: Callable[[str], str]) -> None:
                 entity["value"] = fn(entity["value"])
 
 
+def _copy_for_masking(event: dict[str, Any]) -> dict[str, Any]:
+    """A copy deep enough that masking never touches the original (its text, parse data and entity values)."""
+    out = dict(event)
+    parse = event.get("parse_data")
+    if isinstance(parse, dict):
+        out["parse_data"] = parse = dict(parse)
+        if isinstance(parse.get("entities"), list):
+            parse["entities"] = [dict(e) if isinstance(e, dict) else e for e in parse["entities"]]
+    return out
+
+
 def mask_events(
     events: list[dict[str, Any]], start: int = 0, digit_slots: tuple[str, ...] = ("phone_last4",)
 ) -> list[dict[str, Any]]:
@@ -133,7 +143,7 @@ def mask_events(
             requested = original.get("value")
         if index < start:
             continue
-        event = copy.deepcopy(original)
+        event = _copy_for_masking(original)
         if kind == "user":
             _mask_user_event(event, mask_digits if requested in digit_slots else mask)
             last_user = event
