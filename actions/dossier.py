@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import time
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -21,26 +20,6 @@ from actions.texts import Texts
 from textnorm.dossier_code import EXAMPLE, find_code
 
 logger = logging.getLogger(__name__)
-
-VERIFIED_SECONDS = 15 * 60
-# (sender, code) → (when, digits): kept in memory only, so subscribing needs no digits in any slot.
-_verified: dict[tuple[str, str], tuple[float, str]] = {}
-
-
-def remember_digits(sender: str, code: str, digits: str) -> None:
-    """Keep verified digits briefly, for a subscription right after the lookup."""
-    now = time.monotonic()
-    for key in [k for k, (at, _) in _verified.items() if now - at > VERIFIED_SECONDS]:
-        del _verified[key]
-    _verified[(sender, code)] = (now, digits)
-
-
-def recall_digits(sender: str, code: str) -> str | None:
-    """The digits verified for this code in this conversation in the last minutes, or None."""
-    entry = _verified.get((sender, code))
-    if entry is None or time.monotonic() - entry[0] > VERIFIED_SECONDS:
-        return None
-    return entry[1]
 
 
 def phone_digits(text: str) -> str | None:
@@ -147,7 +126,9 @@ class ActionLookupDossier(Action):
         texts = Texts(domain)
         code = str(tracker.get_slot("dossier_code") or "")
         digits = str(tracker.get_slot("phone_last4") or "")
-        reset: list[EventType] = [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]
+        reset: list[EventType] = [
+            SlotSet("dossier_code", None), SlotSet("phone_last4", None), SlotSet("dossier_subscribe_token", None)
+        ]  # fmt: skip
         try:
             result = await get_dossier_client().lookup(code, digits, tracker.sender_id)
         except ApiUnavailable as exc:
@@ -161,13 +142,13 @@ class ActionLookupDossier(Action):
         dossier = result.get("dossier") or {}
         record_reply(tracker, found, dossier.get("procedure_slug"), text=code)  # the code, never the digits
         if found:
-            remember_digits(tracker.sender_id, str(dossier.get("code") or code), digits)
             buttons = [
                 texts.button("utter_button_subscribe", "/subscribe_dossier"),
                 texts.button("utter_button_unsubscribe", "/unsubscribe_dossier"),
             ]
             dispatcher.utter_message(text=dossier_reply(texts, dossier, site), buttons=buttons)
-            return [*reset, SlotSet("last_dossier_code", dossier.get("code") or code)]
+            token = SlotSet("dossier_subscribe_token", result.get("subscribe_token"))  # proof for a subscription
+            return [*reset, SlotSet("last_dossier_code", dossier.get("code") or code), token]
         if status == "invalid_code":
             dispatcher.utter_message(text=texts.get("utter_dossier_code_invalid", example=result.get("example") or EXAMPLE))
         elif status in ("locked", "busy"):
@@ -187,17 +168,17 @@ class ActionSubscribeDossier(Action):
         return "action_subscribe_dossier"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """Needs a lookup in the last minutes (the API verifies the digits again)."""
+        """Needs a lookup in the last minutes: the API checks the token that lookup returned."""
         texts = Texts(domain)
         code = await _looked_up_code(dispatcher, tracker, texts)
         if code is None:
             return []
-        digits = recall_digits(tracker.sender_id, code)
-        if digits is None:
+        token = tracker.get_slot("dossier_subscribe_token")
+        if not token:
             dispatcher.utter_message(text=texts.get("utter_dossier_subscribe_again"))
             return []
         try:
-            ok = await get_dossier_client().subscribe(code, digits, tracker.sender_id)
+            ok = await get_dossier_client().subscribe(code, str(token), tracker.sender_id)
         except ApiUnavailable as exc:
             return await _api_down(dispatcher, texts, "subscription", exc)
         response = "utter_dossier_subscribed" if ok else "utter_dossier_subscribe_again"

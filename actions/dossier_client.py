@@ -21,9 +21,9 @@ class DossierClient(InternalClient):
         result: dict[str, Any] = response.json()
         return result
 
-    async def subscribe(self, code: str, phone_last4: str, recipient: str) -> bool:
-        """True when the code and digits verified and the subscription is stored."""
-        body = {"code": code, "phone_last4": phone_last4, "recipient": recipient}
+    async def subscribe(self, code: str, token: str, recipient: str) -> bool:
+        """True when the lookup's token checked out and the subscription is stored."""
+        body = {"code": code, "token": token, "recipient": recipient}
         response = await self.request("POST", "/api/v1/dossiers/subscriptions", json=body)
         return response.status_code in (200, 201)
 

@@ -12,8 +12,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 from starlette.concurrency import run_in_threadpool
 
+from api.admin.auth import signing_key
 from api.db import session_factory
 from api.deps import InternalAuth, SessionDep, SettingsDep, bearer_token, token_matches
+from api.dossiers import subscribe_token
 from api.dossiers.lookup import find_verified, lookup, strict_code
 from api.dossiers.models import DossierRow, SubscriptionRow
 from api.dossiers.ratelimit import limiter_for, retry_after_header
@@ -33,10 +35,14 @@ class LookupIn(BaseModel):
 
 
 class SubscriptionIn(BaseModel):
-    """A subscription request from the action server (recipient = the conversation's sender id)."""
+    """A subscription request from the action server (recipient = the conversation's sender id).
+
+    Proof of the lookup: the `subscribe_token` the lookup returned, or the code's digits again.
+    """
 
     code: str = Field(max_length=100)
-    phone_last4: str = Field(max_length=20)
+    phone_last4: str | None = Field(default=None, max_length=20)
+    token: str | None = Field(default=None, max_length=64)
     recipient: str = Field(min_length=1, max_length=160)
 
 
@@ -75,13 +81,22 @@ def _lookup_blocking(settings: Settings, requester: str, body: LookupIn) -> JSON
             headers={"Retry-After": retry_after_header(wait)},
         )
     with session_factory(settings.database_url)() as session:
-        return JSONResponse(lookup(session, body.code, body.phone_last4, requester, settings))
+        result = lookup(session, body.code, body.phone_last4, requester, settings)
+    if result["status"] == "found" and requester.startswith("sender:") and body.sender:
+        code = str(result["dossier"]["code"])
+        result["subscribe_token"] = subscribe_token.issue(signing_key(settings), code, body.sender)
+    return JSONResponse(result)
 
 
 @router.post("/subscriptions", status_code=201, dependencies=[InternalAuth])
 def subscribe(body: SubscriptionIn, session: SessionDep, settings: SettingsDep) -> dict[str, str]:
-    """Subscribe a recipient after verifying code + digits again; 404 (same for both mistakes) otherwise."""
-    row = find_verified(session, body.code, body.phone_last4, f"sender:{body.recipient}", settings)
+    """Subscribe a recipient after checking the lookup's token, or the code + digits again; 404 otherwise."""
+    if body.token is not None:
+        clean = strict_code(body.code, settings)
+        valid = clean is not None and subscribe_token.verify(signing_key(settings), body.token, clean, body.recipient)
+        row = session.scalar(select(DossierRow).where(DossierRow.code == clean)) if valid else None
+    else:
+        row = find_verified(session, body.code, body.phone_last4 or "", f"sender:{body.recipient}", settings)
     if row is None:
         raise HTTPException(status_code=404, detail="dossier not found")
     exists = session.scalars(

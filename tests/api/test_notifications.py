@@ -17,6 +17,7 @@ from api.dossiers.models import DossierHistoryRow, DossierRow
 from api.notifications.service import enqueue
 from tests.api.dossier_servers import api, dossier, fresh_db, integ, internal
 from tests.servers import ROOT, base_env
+from textnorm.privacy import mask
 
 CODE = "000.00.31.H26-260112-0301"
 SUBS = "/api/v1/dossiers/subscriptions"
@@ -63,6 +64,27 @@ def test_subscribe_needs_the_right_digits(url: str) -> None:
     )
     assert wrong.status_code == unknown.status_code == 404
     assert wrong.json() == unknown.json()
+
+
+def test_the_lookup_token_subscribes_only_its_conversation_to_its_dossier(url: str) -> None:
+    sender = f"telegram:{uuid.uuid4().int % 10**9}"
+    found = httpx.post(
+        f"{url}/api/v1/dossiers/lookup", json={"code": CODE, "phone_last4": "5678", "sender": sender}, headers=internal()
+    ).json()
+    token = found["subscribe_token"]
+    assert found["status"] == "found" and len(token) < 40
+    assert mask(token) == token, "the tracker store's masking leaves the token intact"
+    public = httpx.post(f"{url}/api/v1/dossiers/lookup", json={"code": CODE, "phone_last4": "5678"}).json()
+    assert "subscribe_token" not in public, "no token without the internal token and a sender"
+    for body in (
+        {"code": CODE, "token": token, "recipient": "telegram:someone-else"},
+        {"code": CODE.replace("0301", "0302"), "token": token, "recipient": sender},
+        {"code": CODE, "token": token[:-2] + ("AA" if token[-2:] != "AA" else "BB"), "recipient": sender},
+        {"code": CODE, "token": "not-a-token", "recipient": sender},
+    ):
+        assert httpx.post(f"{url}{SUBS}", json=body, headers=internal()).status_code == 404, body
+    ok = httpx.post(f"{url}{SUBS}", json={"code": CODE.lower(), "token": token, "recipient": sender}, headers=internal())
+    assert ok.status_code == 201 and ok.json() == {"code": CODE, "recipient": sender}
 
 
 def test_status_change_reaches_telegram_then_is_acked(url: str) -> None:
