@@ -44,6 +44,8 @@ def test_topics_and_site(client: TestClient) -> None:
     [
         ("ban sao bang tot nghiep c3", "ban_sao_van_bang_tu_so_goc"),
         ("chuyển trg cho con", "chuyen_truong_thpt"),
+        ("ho so chuyen trg cho con lop 10 can gi", "chuyen_truong_thpt"),  # the grade does not make it admission
+        ("con em thi vao lop 10 nam nay", "tuyen_sinh_lop_10"),
         ("phuc khoa bai thi", "phuc_khao_bai_thi_tot_nghiep_thpt"),
         ("3.000465", "ban_sao_van_bang_tu_so_goc"),
     ],
