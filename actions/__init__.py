@@ -22,7 +22,7 @@ async def _freeze_heap(*_args: object) -> None:
     gc.freeze()
 
 
-def _close_http_on_stop() -> None:
+def _hook_server_lifecycle() -> None:
     """Register `_on_stop` and `_freeze_heap` with the action server's Sanic app."""
     try:
         from sanic import Sanic
@@ -34,4 +34,4 @@ def _close_http_on_stop() -> None:
     app.register_listener(_freeze_heap, "after_server_start")
 
 
-_close_http_on_stop()
+_hook_server_lifecycle()

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 
@@ -108,13 +109,13 @@ async def load_test(
 
 def latency_figures(
     webhook: str, messages: list[str], user_counts: tuple[int, ...], rounds: int = 1
-) -> dict[str, dict[str, object]]:
+) -> dict[str, dict[str, Any]]:
     """Reply latency p50/p95 and throughput per number of concurrent users (1 user = 100 sequential turns).
 
     With several rounds, each figure is the median over the rounds and `p95_rounds` shows their spread.
     """
     httpx.post(webhook, json={"sender": "warmup", "message": "chào em"}, timeout=60).raise_for_status()
-    out: dict[str, dict[str, object]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for users in user_counts:
         runs = [asyncio.run(load_test(webhook, messages, users, 100 if users == 1 else 40)) for _ in range(rounds)]
         p50s, p95s = [pct(lat, 0.5) for lat, _ in runs], [pct(lat, 0.95) for lat, _ in runs]
@@ -170,15 +171,15 @@ def stack(
 
 def recording_cost(db_url: str, tmp: pathlib.Path, logdir: pathlib.Path, messages: list[str]) -> dict[str, object]:
     """Median p95 with recording on and off over alternating rounds (one round is too noisy on a shared box)."""
-    rounds: dict[bool, list[dict[str, dict[str, object]]]] = {True: [], False: []}
+    rounds: dict[bool, list[dict[str, dict[str, Any]]]] = {True: [], False: []}
     for _ in range(RECORDING_ROUNDS):
         for recording in (True, False):
             with stack(db_url, tmp, logdir, recording) as (_api, rasa, _token, _api_proc, _rasa_proc):
                 rounds[recording].append(latency_figures(f"{rasa}/webhooks/rest/webhook", messages, (1, 8)))
     out: dict[str, object] = {}
     for key in ("sequential", "users_8"):
-        on = statistics.median(float(r[key]["p95_ms"]) for r in rounds[True])  # type: ignore[arg-type]
-        off = statistics.median(float(r[key]["p95_ms"]) for r in rounds[False])  # type: ignore[arg-type]
+        on = statistics.median(float(r[key]["p95_ms"]) for r in rounds[True])
+        off = statistics.median(float(r[key]["p95_ms"]) for r in rounds[False])
         out[key] = {"on": on, "off": off, "cost": round(on - off, 1)}
     return out
 

@@ -65,8 +65,7 @@ def active_user(session: Session, username: str) -> UserRow | None:
     return user if user is not None and user.active else None
 
 
-def signing_key(settings: Settings) -> bytes:
-    """The key that signs admin sessions, API tokens and subscribe tokens (DVC_SECRET_KEY, else per process)."""
+def _key(settings: Settings) -> bytes:
     return settings.secret_key.encode() if settings.secret_key else _PROCESS_KEY
 
 
@@ -81,7 +80,7 @@ def _unb64(text: str) -> bytes:
 def sign(settings: Settings, purpose: str, payload: dict[str, Any], ttl_seconds: int) -> str:
     """A compact signed, expiring token (HMAC-SHA256 over the JSON payload)."""
     body = _b64(json.dumps({**payload, "p": purpose, "exp": int(time.time()) + ttl_seconds}, separators=(",", ":")).encode())
-    mac = hmac.new(signing_key(settings), body.encode(), hashlib.sha256).digest()
+    mac = hmac.new(_key(settings), body.encode(), hashlib.sha256).digest()
     return f"{body}.{_b64(mac)}"
 
 
@@ -90,7 +89,7 @@ def unsign(settings: Settings, purpose: str, token: str | None) -> dict[str, Any
     if not token or token.count(".") != 1:
         return None
     body, mac = token.split(".")
-    expected = hmac.new(signing_key(settings), body.encode(), hashlib.sha256).digest()
+    expected = hmac.new(_key(settings), body.encode(), hashlib.sha256).digest()
     try:
         if not hmac.compare_digest(expected, _unb64(mac)):
             return None
@@ -104,7 +103,7 @@ def unsign(settings: Settings, purpose: str, token: str | None) -> dict[str, Any
 
 def csrf_token(settings: Settings, session_nonce: str) -> str:
     """The CSRF token bound to one login session (put in every form)."""
-    return _b64(hmac.new(signing_key(settings), f"csrf:{session_nonce}".encode(), hashlib.sha256).digest())
+    return _b64(hmac.new(_key(settings), f"csrf:{session_nonce}".encode(), hashlib.sha256).digest())
 
 
 def csrf_ok(settings: Settings, session_nonce: str, given: str | None) -> bool:

@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 from starlette.concurrency import run_in_threadpool
 
-from api.admin.auth import signing_key
 from api.db import session_factory
 from api.deps import InternalAuth, SessionDep, SettingsDep, bearer_token, token_matches
 from api.dossiers import subscribe_token
@@ -42,7 +41,7 @@ class SubscriptionIn(BaseModel):
 
     code: str = Field(max_length=100)
     phone_last4: str | None = Field(default=None, max_length=20)
-    token: str | None = Field(default=None, max_length=64)
+    token: str | None = Field(default=None, max_length=600)
     recipient: str = Field(min_length=1, max_length=160)
 
 
@@ -84,7 +83,7 @@ def _lookup_blocking(settings: Settings, requester: str, body: LookupIn) -> JSON
         result = lookup(session, body.code, body.phone_last4, requester, settings)
     if result["status"] == "found" and requester.startswith("sender:") and body.sender:
         code = str(result["dossier"]["code"])
-        result["subscribe_token"] = subscribe_token.issue(signing_key(settings), code, body.sender)
+        result["subscribe_token"] = subscribe_token.issue(settings, code, body.sender)
     return JSONResponse(result)
 
 
@@ -93,7 +92,7 @@ def subscribe(body: SubscriptionIn, session: SessionDep, settings: SettingsDep) 
     """Subscribe a recipient after checking the lookup's token, or the code + digits again; 404 otherwise."""
     if body.token is not None:
         clean = strict_code(body.code, settings)
-        valid = clean is not None and subscribe_token.verify(signing_key(settings), body.token, clean, body.recipient)
+        valid = clean is not None and subscribe_token.verify(settings, body.token, clean, body.recipient)
         row = session.scalar(select(DossierRow).where(DossierRow.code == clean)) if valid else None
     else:
         row = find_verified(session, body.code, body.phone_last4 or "", f"sender:{body.recipient}", settings)

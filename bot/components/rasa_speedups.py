@@ -1,11 +1,12 @@
 """Five measured speed-ups for Rasa 3.6, installed when the NLU pipeline is imported (see __init__.py).
 
-Profiling a turn under load (py-spy, `make bench`) showed two pure-overhead hot spots:
+Profiling a turn under load (py-spy, `make bench`) showed these pure-overhead hot spots:
 1. Rasa validates every action-server response with `jsonschema.validate`, which re-checks the constant events
    schema against the JSON-Schema meta-schema each time (~20 ms CPU per custom action), then walks a 23-branch
    `oneOf` per event building an error object for every branch that fails (~2.5 ms per call, a sixth of a turn).
-   We compile each schema once with fastjsonschema and accept what it accepts; anything it rejects goes through
-   jsonschema (cached per schema), which has the last word and raises the same error as before.
+   We cache the jsonschema validator per schema, and check an action-server reply first with one compiled
+   fastjsonschema validator per event type; a reply it does not accept goes through jsonschema, which has the
+   last word and raises the same error as before.
 2. `Event.resolve_by_type` walks every Event subclass for every event of every tracker it deserialises
    (~15% of a turn). We memoise name → class; unknown names still go through the original method.
 3. Every message runs Rasa's graphs (NLU once, the policies once per predicted action) through `dask.get`, whose
@@ -34,7 +35,7 @@ import jsonschema
 from jsonschema import exceptions, validators
 
 _original_validate = jsonschema.validate
-_cache: dict[str, tuple[Any, Any]] = {}  # schema → (fastjsonschema function, jsonschema validator)
+_cache: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
@@ -46,23 +47,13 @@ def cached_validate(instance: Any, schema: Any, cls: Any = None, *args: Any, **k
     if _is_action_response_schema(schema) and _valid_action_response(instance):
         return
     key = json.dumps(schema, sort_keys=True, default=str)
-    entry = _cache.get(key)
-    if entry is None:
+    validator = _cache.get(key)
+    if validator is None:
         validator_cls = validators.validator_for(schema)
-        validator_cls.check_schema(schema)  # a bad schema raises SchemaError, as before
-        try:
-            compiled = fastjsonschema.compile(schema)
-        except Exception:  # a schema fastjsonschema cannot compile: jsonschema alone decides
-            compiled = _reject_all
-        entry = (compiled, validator_cls(schema))
+        validator_cls.check_schema(schema)
+        validator = validator_cls(schema)
         with _lock:
-            _cache[key] = entry
-    compiled, validator = entry
-    try:
-        compiled(instance)
-        return
-    except fastjsonschema.JsonSchemaException:
-        pass  # jsonschema decides and explains
+            _cache[key] = validator
     error = exceptions.best_match(validator.iter_errors(instance))
     if error is not None:
         raise error
@@ -111,11 +102,6 @@ def _compile_event_validators() -> None:
     for branch in EVENT_SCHEMA["oneOf"]:
         name = branch["properties"]["event"]["const"]
         _event_validators[name] = fastjsonschema.compile({"allOf": [base, branch]})
-
-
-def _reject_all(_instance: Any) -> None:
-    """Stand-in for a schema fastjsonschema cannot compile: send every instance to jsonschema."""
-    raise fastjsonschema.JsonSchemaException("not compiled")
 
 
 _event_types: dict[str, Any] = {}
@@ -169,16 +155,12 @@ def _freeze_on_first_message(handle_message: Any) -> Any:
 
     @functools.wraps(handle_message)
     async def wrapped(self: Any, message: Any) -> Any:
-        if not _frozen:
-            _frozen.append(True)
+        if gc.get_freeze_count() == 0:
             gc.collect()
             gc.freeze()
         return await handle_message(self, message)
 
     return wrapped
-
-
-_frozen: list[bool] = []
 
 
 def install() -> None:
