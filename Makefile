@@ -46,7 +46,7 @@ train: $(MODEL) ## Train the Rasa model, only when data, domain or config change
 $(MODEL): $(RASA_VENV)/.installed $(MODEL_INPUTS)
 	@echo "==> training the Rasa model"
 	@mkdir -p models var/log
-	@$(RASA) train --quiet --domain bot/domain --data bot/data --config config.yml --out models \
+	@flock models/.train.lock $(RASA) train --quiet --domain bot/domain --data bot/data --config config.yml --out models \
 		--fixed-model-name dvc >var/log/train.log 2>&1 || { cat var/log/train.log; exit 1; }
 	@test -f $(MODEL) && touch $(MODEL) && echo "==> model saved to $(MODEL) (log: var/log/train.log)"
 

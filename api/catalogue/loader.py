@@ -101,9 +101,14 @@ def _load_dir(folder: pathlib.Path, model: type[M]) -> dict[str, M]:
 
 def read_catalogue(kb_dir: pathlib.Path, site_file: pathlib.Path) -> Catalogue:
     """Read and validate all of kb/ and site.yaml; raise CatalogueError naming the file and field."""
-    sources_path = kb_dir / "sources.yaml"
-    raw_sources = _read_yaml(sources_path) or {}
-    sources = {str(k): _validate(Source, v, sources_path, f" [{k}]") for k, v in raw_sources.items()}
+    sources: dict[str, Source] = {}
+    for sources_path in [kb_dir / "sources.yaml", *sorted((kb_dir / "sources").glob("*.yaml"))]:
+        if not sources_path.exists():
+            continue
+        for key, value in (_read_yaml(sources_path) or {}).items():
+            if str(key) in sources:
+                raise CatalogueError(f"{sources_path}: source '{key}' is defined twice")
+            sources[str(key)] = _validate(Source, value, sources_path, f" [{key}]")
     procedures = _load_dir(kb_dir / "procedures", Procedure)
     topics = _load_dir(kb_dir / "topics", Topic)
     if not procedures:
