@@ -43,8 +43,8 @@ async def bearer_token(authorization: Annotated[str | None, Header()] = None) ->
 
 
 def token_matches(given: str | None, expected: str | None) -> bool:
-    """Constant-time comparison; an unset expected token never matches."""
-    return bool(given and expected) and hmac.compare_digest(str(given), str(expected))
+    """Constant-time comparison of the UTF-8 bytes (a non-ASCII token is just wrong); an unset expected token never matches."""
+    return bool(given and expected) and hmac.compare_digest(str(given).encode(), str(expected).encode())
 
 
 async def require_internal(settings: SettingsDep, token: Annotated[str | None, Depends(bearer_token)]) -> None:

@@ -108,7 +108,7 @@ def csrf_token(settings: Settings, session_nonce: str) -> str:
 
 def csrf_ok(settings: Settings, session_nonce: str, given: str | None) -> bool:
     """Constant-time check of a submitted CSRF token."""
-    return bool(given) and hmac.compare_digest(csrf_token(settings, session_nonce), str(given))
+    return bool(given) and hmac.compare_digest(csrf_token(settings, session_nonce).encode(), str(given).encode())
 
 
 class LoginLimiter:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ def api_user(request: Request, session: SessionDep, settings: SettingsDep) -> Us
     elif scheme.lower() == "basic":
         try:
             username, _, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # not base64 (binascii.Error), non-ASCII header text, not UTF-8 (UnicodeDecodeError)
             raise _unauthorized() from None
         user = auth.authenticate(session, username, password)
     if user is None:
@@ -99,5 +98,5 @@ def require_page(area: str) -> Callable[[PageUser], PageUser]:
 
 def check_csrf(who: PageUser, given: str | None) -> None:
     """403 unless a form carries the session's CSRF token."""
-    if not given or not hmac.compare_digest(who.csrf, given):
+    if not given or not hmac.compare_digest(who.csrf.encode(), given.encode()):
         raise HTTPException(status_code=403, detail="Phiên làm việc không hợp lệ (CSRF), anh/chị vui lòng tải lại trang.")

@@ -11,11 +11,12 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from api.models import ProcedureRow, TopicRow
-from api.records.models import ConversationRow, FeedbackRow, RatingRow, TicketRow, TurnRow
+from api.records.models import CHANNELS, ConversationRow, FeedbackRow, RatingRow, TicketRow, TurnRow
 from api.records.service import LOCAL_TZ
 
 Q = TypeVar("Q", bound=Select)  # type: ignore[type-arg]
 
+EARLIEST = dt.date(2000, 1, 1)  # report dates are checked against it and a year ahead (9999-12-31 overflowed)
 SCALE = {5: "Rất hài lòng", 4: "Hài lòng", 3: "Bình thường", 2: "Không hài lòng", 1: "Rất không hài lòng"}
 
 
@@ -31,6 +32,16 @@ def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The UTC instants of the local days' start and the end day's midnight."""
     lo = dt.datetime.combine(start, dt.time(), LOCAL_TZ)
     return lo, dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), LOCAL_TZ)
+
+
+def visible_channel(role: str, requested: str | None) -> str | None:
+    """The one channel rule of the dashboard, reports and exports: teachers see only the classroom channel.
+
+    Any other role sees the channel asked for (None = all); an unknown channel name counts as none.
+    """
+    if role == "teacher":
+        return "classroom"
+    return requested if requested in CHANNELS else None
 
 
 def _turns(query: Q, start: dt.date, end: dt.date, channel: str | None) -> Q:
@@ -285,6 +296,10 @@ def parse_range(start: str | None, end: str | None, today: dt.date | None = None
         lo = dt.date.fromisoformat(start) if start else hi - dt.timedelta(days=29)
     except ValueError:
         raise ValueError("Ngày không hợp lệ, anh/chị vui lòng nhập theo dạng YYYY-MM-DD (ví dụ 2026-01-31).") from None
+    if lo < EARLIEST or hi > today + dt.timedelta(days=366):
+        raise ValueError(
+            f"Ngày phải nằm trong khoảng từ {EARLIEST.isoformat()} đến {(today + dt.timedelta(days=366)).isoformat()}."
+        )
     if lo > hi:
         raise ValueError("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.")
     if (hi - lo).days > 3660:

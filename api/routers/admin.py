@@ -25,15 +25,12 @@ Reader = Annotated[PageUser, Depends(require_page("reports"))]
 
 
 def _filters(request: Request, who: PageUser) -> tuple[dt.date, dt.date, str | None]:
-    """Date range and channel from the query; teachers only ever see the classroom channel."""
+    """Date range and channel from the query, the channel as this role may see it (reports.visible_channel)."""
     try:
         start, end = reports.parse_range(request.query_params.get("from") or None, request.query_params.get("to") or None)
     except ValueError as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
-    channel = request.query_params.get("channel") or None
-    if channel not in (None, "telegram", "web", "classroom", "other"):
-        channel = None
-    return start, end, "classroom" if who.user.role == "teacher" else channel
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+    return start, end, reports.visible_channel(who.user.role, request.query_params.get("channel") or None)
 
 
 def _report(request: Request, session: SessionDep, who: PageUser) -> tuple[dict[str, Any], list[Any], str]:

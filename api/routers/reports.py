@@ -40,19 +40,14 @@ class Token(BaseModel):
 def date_range(
     start: Annotated[str | None, Query(alias="from")] = None, end: Annotated[str | None, Query(alias="to")] = None
 ) -> tuple[dt.date, dt.date]:
-    """The report range from `from`/`to`; 400 with a Vietnamese message when malformed."""
+    """The report range from `from`/`to`; 422 with a Vietnamese message when malformed or out of range."""
     try:
         return reports.parse_range(start, end)
     except ValueError as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
+        raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
 Range = Annotated[tuple[dt.date, dt.date], Depends(date_range)]
-
-
-def _visible(user: UserRow, channel: str | None) -> str | None:
-    """Teachers only ever see the classroom channel."""
-    return "classroom" if user.role == "teacher" else channel
 
 
 @router.post("/auth/token")
@@ -76,22 +71,22 @@ def issue_token(body: Credentials, request: Request, session: SessionDep, settin
 @router.get("/reports/summary")
 def report_summary(user: ReportReader, session: SessionDep, days: Range, channel: Channel | None = None) -> dict[str, Any]:
     """Conversations, messages, fallback share, ratings, per channel/procedure/topic/day, tickets, feedback."""
-    out = reports.summary(session, days[0], days[1], _visible(user, channel))
+    out = reports.summary(session, days[0], days[1], reports.visible_channel(user.role, channel))
     out["per_week"] = reports.per_week(out["per_day"])
     return out
 
 
 @router.get("/reports/unanswered")
 def report_unanswered(
-    _user: ReportReader, session: SessionDep, days: Range, channel: Channel | None = None
+    user: ReportReader, session: SessionDep, days: Range, channel: Channel | None = None
 ) -> list[dict[str, Any]]:
-    """The latest questions the bot could not answer (masked)."""
-    return reports.unanswered(session, days[0], days[1], channel)
+    """The latest questions the bot could not answer (masked), in the channels this role may see."""
+    return reports.unanswered(session, days[0], days[1], reports.visible_channel(user.role, channel))
 
 
 @router.get("/conversations")
 def list_conversations(
-    _user: TranscriptReader,
+    user: TranscriptReader,
     session: SessionDep,
     days: Range,
     channel: Channel | None = None,
@@ -99,4 +94,4 @@ def list_conversations(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """Conversations active in the range with their masked turns (no sender ids), paginated."""
-    return reports.conversations(session, days[0], days[1], channel, limit, offset)
+    return reports.conversations(session, days[0], days[1], reports.visible_channel(user.role, channel), limit, offset)

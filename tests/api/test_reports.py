@@ -124,7 +124,50 @@ def test_bad_dates_get_a_vietnamese_message(url: str) -> None:
     response = httpx.get(
         f"{url}/api/v1/reports/summary", params={"from": "31/03/2026"}, headers=basic(rs.ADMIN, rs.ADMIN_PASSWORD)
     )
-    assert response.status_code == 400 and "YYYY-MM-DD" in response.json()["detail"]
+    assert response.status_code == 422 and "YYYY-MM-DD" in response.json()["detail"]
+
+
+def test_a_range_reaching_year_9999_is_refused_not_a_crash(url: str) -> None:
+    for params in ({"from": "2026-01-01", "to": "9999-12-31"}, {"from": "0001-01-01", "to": "2026-01-01"}):
+        response = httpx.get(f"{url}/api/v1/reports/summary", params=params, headers=basic(rs.ADMIN, rs.ADMIN_PASSWORD))
+        assert response.status_code == 422 and "Ngày phải nằm trong khoảng" in response.json()["detail"], response.text
+    admin = rs.login(url, rs.ADMIN, rs.ADMIN_PASSWORD)
+    try:
+        assert admin.get("/admin/export.csv", params={"from": "9999-12-30", "to": "9999-12-31"}).status_code == 422
+    finally:
+        admin.close()
+
+
+def test_non_ascii_tokens_and_passwords_are_refused_cleanly(url: str) -> None:
+    summary = f"{url}/api/v1/reports/summary"
+    for header in (
+        "Bearer mật-khẩu".encode(),
+        b"Basic \xc3\xa9t\xc3\xa9",
+        b"Basic " + base64.b64encode(b"quantri:\xff\xfe"),
+    ):
+        assert httpx.get(summary, headers={"Authorization": header}).status_code == 401
+    unicode_password = basic(rs.ADMIN, "mật khẩu sai")
+    assert httpx.get(summary, headers=unicode_password).status_code == 401
+    internal = httpx.post(
+        f"{url}/api/v1/records/turns", json={"sender": "web:x", "text": "a", "answered": True},
+        headers={"Authorization": "Bearer nội-bộ".encode()},
+    )  # fmt: skip
+    assert internal.status_code == 401
+    with httpx.Client(base_url=url) as browser:
+        browser.get("/admin/login")
+        form = {"username": rs.ADMIN, "password": rs.ADMIN_PASSWORD, "csrf_token": "giả-mạo"}
+        assert browser.post("/admin/login", data=form).status_code == 403
+
+
+def test_teachers_get_only_the_classroom_channel_everywhere(url: str) -> None:
+    teacher = basic(rs.TEACHER, rs.PASSWORD)
+    unanswered = httpx.get(f"{url}/api/v1/reports/unanswered", params=MARCH, headers=teacher)
+    assert unanswered.status_code == 200 and unanswered.json(), unanswered.text
+    assert {row["channel"] for row in unanswered.json()} == {"classroom"}
+    asked_web = httpx.get(f"{url}/api/v1/reports/unanswered", params={**MARCH, "channel": "web"}, headers=teacher).json()
+    assert {row["channel"] for row in asked_web} == {"classroom"}
+    admin_view = httpx.get(f"{url}/api/v1/reports/unanswered", params=MARCH, headers=basic(rs.ADMIN, rs.ADMIN_PASSWORD))
+    assert {row["channel"] for row in admin_view.json()} == {"web", "classroom"}
 
 
 def test_conversations_are_masked_and_carry_no_sender(url: str) -> None:
