@@ -145,12 +145,12 @@ def test_non_ascii_tokens_and_passwords_are_refused_cleanly(url: str) -> None:
         b"Basic \xc3\xa9t\xc3\xa9",
         b"Basic " + base64.b64encode(b"quantri:\xff\xfe"),
     ):
-        assert httpx.get(summary, headers={"Authorization": header}).status_code == 401
+        assert httpx.get(summary, headers={b"Authorization": header}).status_code == 401
     unicode_password = basic(rs.ADMIN, "mật khẩu sai")
     assert httpx.get(summary, headers=unicode_password).status_code == 401
     internal = httpx.post(
         f"{url}/api/v1/records/turns", json={"sender": "web:x", "text": "a", "answered": True},
-        headers={"Authorization": "Bearer nội-bộ".encode()},
+        headers={b"Authorization": "Bearer nội-bộ".encode()},
     )  # fmt: skip
     assert internal.status_code == 401
     with httpx.Client(base_url=url) as browser:
