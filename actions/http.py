@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json as jsonlib
+import re
+import urllib.parse
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +18,25 @@ from typing import Any
 import aiohttp
 
 _clients: weakref.WeakSet[HttpClient] = weakref.WeakSet()
+
+
+SLUG = re.compile(r"^[a-z0-9_]+$")  # the catalogue's slugs (api/catalogue/schema.py)
+
+
+def path_part(value: str) -> str:
+    """One URL path segment from untrusted text, fully quoted; ValueError for an empty or dot segment.
+
+    A slug or code from a button payload goes into API URLs with the internal token: unquoted, `../` (or a
+    `?`, `#`, `/`) would reach another endpoint. Dot segments are refused because URL libraries resolve them.
+    """
+    if value in ("", ".", ".."):
+        raise ValueError(f"not a path segment: {value!r}")
+    return urllib.parse.quote(value, safe="")
+
+
+def slug_or_none(value: object) -> str | None:
+    """The value when it is a well-formed slug, else None (a payload can carry anything)."""
+    return value if isinstance(value, str) and SLUG.fullmatch(value) else None
 
 
 class HttpError(Exception):

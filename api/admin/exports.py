@@ -25,6 +25,17 @@ class Table:
     rows: list[list[Any]]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a leading apostrophe.
+
+    Exported cells carry slugs and names that came from conversations; `=HYPERLINK(...)` must stay text.
+    """
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def _pct(x: float) -> str:
     return f"{x * 100:.1f}%"
 
@@ -82,9 +93,9 @@ def to_csv(items: list[Table]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for table in items:
-        writer.writerow([table.title])
-        writer.writerow(table.headers)
-        writer.writerows(table.rows)
+        writer.writerow([safe_cell(table.title)])
+        writer.writerow([safe_cell(h) for h in table.headers])
+        writer.writerows([[safe_cell(v) for v in row] for row in table.rows])
         writer.writerow([])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -95,13 +106,13 @@ def to_xlsx(items: list[Table]) -> bytes:
     book.remove(book.active)
     for table in items:
         sheet = book.create_sheet(table.sheet)
-        sheet.append([table.title])
+        sheet.append([safe_cell(table.title)])
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append(table.headers)
+        sheet.append([safe_cell(h) for h in table.headers])
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append(row)
+            sheet.append([safe_cell(v) for v in row])
         sheet.column_dimensions["A"].width = 42
     out = io.BytesIO()
     book.save(out)

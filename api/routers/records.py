@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import logging
+import re
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from api.deps import InternalAuth, SessionDep
 from api.records import service
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
+log = logging.getLogger(__name__)
 
 Sender = Field(min_length=1, max_length=160)
-Slug = Field(default=None, max_length=120)
+Slug = Field(default=None, max_length=120, pattern=r"^[a-z0-9_]+$")  # the catalogue's slug rule (kb schema)
+TICKET_CODE = re.compile(r"^HT-[A-Z2-9]{8}$")  # service.new_ticket_code()
 
 
 class TurnIn(BaseModel):
@@ -30,9 +34,19 @@ class TurnIn(BaseModel):
 
 
 class TurnBatchIn(BaseModel):
-    """Turns the action server buffered for a moment, so recording costs one request per batch, not per turn."""
+    """Turns the action server buffered for a moment, so recording costs one request per batch, not per turn.
 
-    turns: list[TurnIn] = Field(min_length=1, max_length=500)
+    Each turn is validated on its own (see post_turns): one malformed turn must not cost the other 199.
+    """
+
+    turns: list[dict[str, Any]] = Field(min_length=1, max_length=500)
+
+
+class BatchRecorded(BaseModel):
+    """How many turns were stored, and the indexes of those refused as malformed (not worth sending again)."""
+
+    recorded: int
+    rejected: list[int]
 
 
 class RatingIn(BaseModel):
@@ -92,17 +106,22 @@ def post_turn(body: TurnIn, session: SessionDep) -> Created:
 
 
 @router.post("/records/turns/batch", status_code=201, dependencies=[InternalAuth])
-def post_turns(body: TurnBatchIn, session: SessionDep) -> dict[str, int]:
-    """Record several turns in one transaction (all or nothing)."""
+def post_turns(body: TurnBatchIn, session: SessionDep) -> BatchRecorded:
+    """Record the valid turns of a batch in one transaction; malformed ones are reported by index, not fatal."""
     received = service.now()
-    turns = [
-        service.Turn(
-            t.sender, t.text, t.intent, t.procedure_slug, t.topic_slug, t.answered,
-            received if t.at is None else t.at if t.at.tzinfo else t.at.replace(tzinfo=dt.UTC),
-        )
-        for t in body.turns
-    ]  # fmt: skip
-    return {"recorded": service.record_turns(session, turns)}
+    turns: list[service.Turn] = []
+    rejected: list[int] = []
+    for index, raw in enumerate(body.turns):
+        try:
+            t = TurnIn.model_validate(raw)
+        except ValidationError:
+            rejected.append(index)
+            continue
+        at = received if t.at is None else t.at if t.at.tzinfo else t.at.replace(tzinfo=dt.UTC)
+        turns.append(service.Turn(t.sender, t.text, t.intent, t.procedure_slug, t.topic_slug, t.answered, at))
+    if rejected:
+        log.warning("turn batch: %d of %d turns refused as malformed", len(rejected), len(body.turns))
+    return BatchRecorded(recorded=service.record_turns(session, turns) if turns else 0, rejected=rejected)
 
 
 @router.post("/ratings", status_code=201, dependencies=[InternalAuth])
@@ -127,7 +146,8 @@ def post_ticket(body: TicketIn, session: SessionDep) -> TicketCreated:
 @router.get("/tickets/{ticket}")
 def get_ticket(ticket: str, session: SessionDep) -> TicketOut:
     """Public: the user fetches the staff answer with the ticket code."""
-    row = service.find_ticket(session, ticket)
+    code = service.normalise_ticket_code(ticket)
+    row = service.find_ticket(session, code) if TICKET_CODE.fullmatch(code) else None
     if row is None:
         raise HTTPException(status_code=404, detail="Không tìm thấy mã câu hỏi này, anh/chị vui lòng kiểm tra lại ạ.")
     return TicketOut(

@@ -33,9 +33,9 @@ def fresh_db(directory: pathlib.Path, catalogue: Catalogue) -> str:
 
 
 @contextmanager
-def api(db_url: str, logdir: pathlib.Path, name: str, **env: str) -> Iterator[str]:
-    """The real API on a free port: internal token, the first admin from the environment, a fixed secret key."""
-    port = servers.free_port()
+def api(db_url: str, logdir: pathlib.Path, name: str, port: int | None = None, **env: str) -> Iterator[str]:
+    """The real API on a free port (or `port`): internal token, the first admin from the environment, a fixed secret key."""
+    port = port or servers.free_port()
     settings = {
         "DVC_DATABASE_URL": db_url, "DVC_INTERNAL_TOKEN": INTERNAL, "DVC_ADMIN_USER": ADMIN,
         "DVC_ADMIN_PASSWORD": ADMIN_PASSWORD, "DVC_SECRET_KEY": secrets.token_hex(16),
