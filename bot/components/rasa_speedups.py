@@ -150,12 +150,21 @@ def _fortran_coefficients(process: Any) -> Any:
     return wrapped
 
 
+_frozen = False  # set once the heap is frozen: `gc.get_freeze_count()` walks all ~500 000 frozen objects per call
+
+
 def _freeze_on_first_message(handle_message: Any) -> Any:
-    """Wrap MessageProcessor.handle_message: `gc.freeze()` once, when the first message arrives."""
+    """Wrap MessageProcessor.handle_message: `gc.freeze()` once, when the first message arrives.
+
+    A module flag, not `gc.get_freeze_count()`: that counts the frozen objects one by one, and calling it on
+    every message took most of Rasa's CPU under load.
+    """
 
     @functools.wraps(handle_message)
     async def wrapped(self: Any, message: Any) -> Any:
-        if gc.get_freeze_count() == 0:
+        global _frozen
+        if not _frozen:
+            _frozen = True
             gc.collect()
             gc.freeze()
         return await handle_message(self, message)
