@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 
 from api.admin.commands import create_admin
+from api.catalogue import draft
 from api.catalogue.loader import CatalogueError, load_catalogue, read_catalogue
 from api.db import session_factory
 from api.dossiers.demo import seed_demo
@@ -48,12 +49,16 @@ def seed_demo_command(url: str, profile: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
+    args_list = sys.argv[1:] if argv is None else argv
+    if args_list[:1] == ["draft-kb"]:
+        return draft.main(args_list[1:])
     parser = argparse.ArgumentParser(prog="python -m api.cli")
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("check-kb", help="validate kb/ and site.yaml without touching the database")
     sub.add_parser("load-kb", help="validate kb/ and load it into the database (idempotent)")
     sub.add_parser("seed-demo", help="upsert the demo dossiers (refused in the production profile)")
+    sub.add_parser("draft-kb", help="draft a kb/ procedure file from the national TTHC database copy (see draft-kb -h)")
     sub.add_parser("purge", help="delete conversations older than DVC_RETENTION_DAYS (API tables and tracker store)")
     admin = sub.add_parser("create-admin", help="create an account or reset its password (password from stdin)")
     admin.add_argument("--username", required=True)

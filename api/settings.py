@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{ROOT / 'var' / 'dvc.db'}"
     kb_dir: pathlib.Path = ROOT / "kb"
     site_file: pathlib.Path = ROOT / "site.yaml"
+    national_db_dir: pathlib.Path = ROOT.parent / "shared" / "reference" / "national_db"  # copy the kb is drafted from
     cors_origins: list[str] = ["http://localhost:8000", "http://127.0.0.1:8000"]
     # Issue 6: the Rasa REST URL the demo page (GET /) gives the widget; Rasa must allow the API origin (--cors).
     widget_rasa_url: str = "http://127.0.0.1:5005"
@@ -43,7 +44,8 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     auth_token_ttl_seconds: int = 3600
     session_ttl_seconds: int = 8 * 3600
-    login_max_attempts: int = 5
+    login_max_attempts: int = 5  # failed logins per client address within the window (form, token, Basic)
+    login_max_attempts_per_user: int = 10  # failed logins per account name, from any address
     login_window_seconds: int = 300
 
 

@@ -118,6 +118,12 @@ def read_catalogue(kb_dir: pathlib.Path, site_file: pathlib.Path) -> Catalogue:
             for trail, ref in _source_refs(item.model_dump()):
                 if ref not in sources:
                     raise CatalogueError(f"{kb_dir / folder / (slug + '.yaml')}: field '{trail}': unknown source '{ref}'")
+    for slug, proc in procedures.items():
+        for ref in [*([proc.successor] if proc.successor else []), *proc.related]:
+            if ref not in procedures:
+                raise CatalogueError(
+                    f"{kb_dir / 'procedures' / (slug + '.yaml')}: field 'successor/related': no procedure '{ref}'"
+                )
     seeds_path = kb_dir / "seed_lists.yaml"
     seed_lists: dict[str, SeedList] = {}
     if seeds_path.exists():

@@ -55,10 +55,20 @@ class Documents(Strict):
         return self
 
 
+class ChannelTime(Strict):
+    """Processing time for one submission channel, as the national database lists it."""
+
+    channel: Literal["in_person", "online", "postal"]
+    value: str | None = None
+    working_days: float | None = None
+    note: str | None = None
+
+
 class ProcessingTime(Fact):
-    """Processing time: working days when the rules give a number, text always."""
+    """Processing time: working days when the rules give a number, text always; per channel when known."""
 
     working_days: float | None = None
+    per_channel: list[ChannelTime] = []
 
 
 class Fee(Strict):
@@ -161,6 +171,13 @@ class Procedure(Strict):
     former_names: list[str] = []
     aliases: list[str] = []
     audience: Literal["citizen", "organization"] = "citizen"
+    # current: in force; abolished: no longer exists (no successor needed); merged: now done under `successor`;
+    # not_a_procedure: a plan line that is a task, not a procedure (never offered); unconfirmed: a plan names it
+    # but the national database copy does not list it, so whether it still exists is unknown.
+    status: Literal["current", "abolished", "merged", "not_a_procedure", "unconfirmed"] = "current"
+    successor: str | None = None
+    status_note: Fact | None = None
+    related: list[str] = []
     priority: int | None = None
     field: Fact
     agency: Fact
@@ -172,6 +189,7 @@ class Procedure(Strict):
     channels: Channels = Channels()
     online_level: OnlineLevel = OnlineLevel()
     online_only_pilot: Pilot = Pilot()
+    steps: list[Fact] = []
     result: Fact | None = None
     legal_basis: LegalBasis = LegalBasis()
     online_url: str | None = None
@@ -187,6 +205,18 @@ class Procedure(Strict):
             raise ValueError("a national code needs code_sources")
         return self
 
+    @model_validator(mode="after")
+    def _status_explained(self) -> Procedure:
+        if self.status != "current" and (self.status_note is None or not self.status_note.sources):
+            raise ValueError(f"status '{self.status}' needs a status_note with sources")
+        if self.status == "merged" and not self.successor:
+            raise ValueError("status 'merged' needs a successor slug")
+        if self.successor == self.slug:
+            raise ValueError("a procedure cannot be its own successor")
+        if self.status == "not_a_procedure" and (self.verified or self.audience == "citizen"):
+            raise ValueError("a not_a_procedure entry is never verified nor offered to citizens")
+        return self
+
 
 class Topic(Strict):
     """A general topic (toàn trình, bưu chính công ích, VNeID, ...) answered from data."""
@@ -197,6 +227,7 @@ class Topic(Strict):
     summary: str
     steps: list[Fact] = []
     facts: list[Fact] = []
+    legal_basis: list[LegalDoc] = []
     verified: bool
     checked_on: dt.date
 
@@ -224,6 +255,7 @@ class SeedEntry(Strict):
     name_in_plan: str
     slug: str
     level_in_plan: str | None = None
+    note: str | None = None
 
 
 class SeedList(Strict):
