@@ -40,3 +40,27 @@ def test_detect_reads_numbers_ratings_and_codes() -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     found = json.loads(result.stdout.strip().splitlines()[-1])
     assert {text: got for (text, _), got in zip(CASES, found, strict=True)} == dict(CASES)
+
+
+SPEED_SCRIPT = """
+import json, sys, time
+from bot.components.code_detector import detect
+texts = ["HT" + " " * 200_000 + "!", "ht -" + " " * 200_000, "000.00.31.H26" + " " * 200_000 + "x", "9" * 200_000,
+         "1 2.3-4 " * 25_000, "cccd 0" * 33_000, "000.00.31.H26-260112-0003 " * 8_000]
+took = []
+for text in texts:
+    start = time.perf_counter()
+    detect(text)
+    took.append(time.perf_counter() - start)
+print(json.dumps(took))
+"""
+
+
+def test_detect_takes_linear_time_on_hostile_input() -> None:
+    python = servers.RASA_BIN.parent / "python"
+    result = subprocess.run(
+        [str(python), "-c", SPEED_SCRIPT], cwd=servers.ROOT, env=servers.base_env(), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    took = json.loads(result.stdout.strip().splitlines()[-1])
+    assert max(took) < 1.0, took  # a quadratic pattern takes minutes on 200 000 characters

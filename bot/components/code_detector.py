@@ -13,10 +13,12 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from textnorm import fold
+from textnorm.channels import is_too_long
 from textnorm.dossier_code import find_code, looks_like_code_attempt
 
 # HT-XXXXXXXX: with the dash, or without it when the 8 characters hold a digit (so "ht" + a word is no ticket).
-TICKET = re.compile(r"(?<![A-Za-z0-9])HT\s*(-?)\s*([A-Za-z0-9]{8})(?![A-Za-z0-9])", re.IGNORECASE)
+# `\s*(?:(-)\s*)?`, not `\s*(-?)\s*`: two runs of spaces that can split a long blank every way take quadratic time.
+TICKET = re.compile(r"(?<![A-Za-z0-9])HT\s*(?:(-)\s*)?([A-Za-z0-9]{8})(?![A-Za-z0-9])", re.IGNORECASE)
 LOOKUP_INTENT = "lookup_dossier"
 NO_WORDS_INTENT = "nlu_fallback"
 TICKET_INTENT = "check_ticket"
@@ -38,7 +40,7 @@ def _about_a_code(text: str) -> bool:
 
 def detect(text: str) -> tuple[str, str, str | int] | None:
     """(intent, entity, value) for a ticket code, a dossier code (or an attempt at one), a typed rating or number."""
-    if not any(ch.isalnum() for ch in text):  # emoji or punctuation only: nothing to classify
+    if is_too_long(text) or not any(ch.isalnum() for ch in text):  # cut by its channel, or no words: not a question
         return NO_WORDS_INTENT, "", ""
     rating = RATINGS.get(fold(text).removesuffix(" a"))
     stars = STARS.fullmatch(fold(text))
