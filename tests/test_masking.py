@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import pathlib
@@ -34,6 +35,20 @@ SECRETS = (PHONE, "0912345678", CCCD, EMAIL)
         ("hồ sơ 000.00.31.H26-260112-0003", "hồ sơ 000.00.31.H26-260112-0003"),
         ("000.00.31.h26 260112 0003", "000.00.31.h26 260112 0003"),
         ("lệ phí 150.000 đồng, năm 2026, lớp 12", "lệ phí 150.000 đồng, năm 2026, lớp 12"),
+        ("cccd 001-203-012-345", "cccd [CCCD]"),
+        ("cmnd 123 456 789 nhé", "cmnd [CCCD] nhé"),
+        ("so cmt 123-456-789", "so cmt [CCCD]"),
+        ("0084912345678", "[SĐT]"),
+        ("gọi 0084 912 345 678 nhé", "gọi [SĐT] nhé"),
+        ("lệ phí 150.000.000 đồng", "lệ phí 150.000.000 đồng"),
+        # the phone's last 4 digits typed with the code: masked; the code and a date stay readable
+        ("000.00.31.H26-260112-0007 7777", "000.00.31.H26-260112-0007 ****"),
+        ("ma 000.00.31.H26-260112-0007, so cuoi 7777.", "ma 000.00.31.H26-260112-0007, so cuoi ****."),
+        ("000.00.31.H26-260112-00077777", "000.00.31.H26-260112-0007****"),
+        ("hồ sơ 000.00.31.H26-260112-0003 nộp 12/01/2026", "hồ sơ 000.00.31.H26-260112-0003 nộp 12/01/2026"),
+        ("000.00.31.H26-260112-0003000.00.31.H26-260112-0004", "000.00.31.H26-260112-0003000.00.31.H26-260112-0004"),
+        ("a@b.c+d@e.f x", "[EMAIL][EMAIL] x"),
+        ("", ""),
     ],
 )
 def test_mask(text: str, expected: str) -> None:
@@ -65,6 +80,89 @@ def test_mask_events_hides_verification_digits() -> None:
     assert len(mask_events(events, start=4)) == 2
 
 
+def test_mask_events_masks_metadata() -> None:
+    metadata = {"phone": PHONE, "contact": {"emails": [EMAIL]}, CCCD: True, "n": 3}
+    events: list[dict[str, Any]] = [
+        {"event": "user", "text": "xin chào", "metadata": metadata, "parse_data": {"text": "xin chào"}},
+        {"event": "bot", "text": "Dạ", "metadata": {"echo": f"SĐT {PHONE}"}},
+        {"event": "slot", "name": "requested_slot", "value": "phone_last4"},
+        {"event": "user", "text": "5678", "metadata": {"typed": "5678"}},
+        {"event": "slot", "name": "contact", "value": {"mail": EMAIL}},
+    ]
+    masked = mask_events(events)
+    raw = json.dumps(masked, ensure_ascii=False)
+    for secret in (*SECRETS, "5678"):
+        assert secret not in raw, secret
+    assert masked[0]["metadata"] == {"phone": "[SĐT]", "contact": {"emails": ["[EMAIL]"]}, "[CCCD]": True, "n": 3}
+    assert masked[3]["metadata"] == {"typed": "****"} and masked[4]["value"] == {"mail": "[EMAIL]"}
+    assert events[0]["metadata"] is metadata and metadata["phone"] == PHONE  # the caller's events are untouched
+
+
+def _raise_with(text: str) -> None:
+    raise ValueError(f"could not read {text!r}")
+
+
+def test_tracebacks_and_stacks_in_logs_are_masked() -> None:
+    install_log_masking()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    logger = logging.getLogger("dvc.test.traceback")
+    logger.addHandler(handler)
+    try:
+        try:
+            _raise_with(f"SĐT {PHONE}, CCCD {CCCD}, mail {EMAIL}")
+        except ValueError:
+            logger.exception("turn failed")
+        logger.warning("where %s", "0084912345678", stack_info=True)
+        logging.getLogger("uvicorn.access").addHandler(handler)
+        logging.getLogger("uvicorn.access").warning('%s - "%s %s HTTP/%s" %d', "1.2.3.4", "GET", f"/s?q={CCCD}", "1.1", 200)
+    finally:
+        logger.removeHandler(handler)
+        logging.getLogger("uvicorn.access").removeHandler(handler)
+    out = stream.getvalue()
+    assert "ValueError: could not read 'SĐT [SĐT], CCCD [CCCD], mail [EMAIL]'" in out
+    assert "Stack (most recent call last)" in out and "where [SĐT]" in out and "q=[CCCD]" in out
+    for secret in (*SECRETS, "0084912345678"):
+        assert secret not in out, secret
+
+
+SERVICE_LOGGING = textwrap.dedent(
+    """
+    import logging, sys
+    setup = sys.argv[1]
+    if setup == "api":
+        from api.main import create_app
+        create_app()
+    elif setup == "gateway":
+        from gateway.telegram.__main__ import main
+        main()  # no token in the environment: it explains and returns, after setting up logging
+    else:
+        __import__(setup)
+    handler = logging.StreamHandler(sys.stdout)
+    logging.getLogger().addHandler(handler)
+    try:
+        raise RuntimeError("user typed " + sys.argv[2])
+    except RuntimeError:
+        logging.getLogger("service").exception("failed")
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("python", "setup"),
+    [(".venv", "api"), (".venv", "gateway"), (".venv-rasa", "actions"), (".venv-rasa", "bot.components"),
+     (".venv-rasa", "bot.tracker_store")],
+)  # fmt: skip
+def test_every_service_masks_its_logs(python: str, setup: str) -> None:
+    env = servers.base_env(TELEGRAM_BOT_TOKEN="")
+    args = [str(servers.ROOT / python / "bin" / "python"), "-c", SERVICE_LOGGING, setup, f"{PHONE} / {EMAIL}"]
+    result = subprocess.run(args, env=env, cwd=servers.ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "RuntimeError: user typed [SĐT] / [EMAIL]" in result.stdout, result.stdout[-2000:]
+    assert PHONE not in result.stdout + result.stderr and EMAIL not in result.stdout + result.stderr
+
+
 def test_log_records_are_masked(caplog: pytest.LogCaptureFixture) -> None:
     install_log_masking()
     install_log_masking()  # idempotent
@@ -93,9 +191,10 @@ TRACKER_SCRIPT = textwrap.dedent(
     store = MaskingSQLTrackerStore(domain=domain)
     tracker = DialogueStateTracker("telegram:5", domain.slots)
     parse = {"intent": {"name": "x"}, "entities": [{"entity": "e", "value": sys.argv[2]}]}
-    tracker.update(UserUttered(sys.argv[1], parse_data=parse))
+    tracker.update(UserUttered(sys.argv[1], parse_data=parse, metadata={"from": sys.argv[2]}))
     tracker.update(BotUttered("Dạ em ghi nhận ạ."))
     asyncio.run(store.save(tracker))
+    tracker.update(UserUttered("000.00.31.H26-260112-0003 4321"))
     tracker.update(UserUttered("số cuối 5678"))
     tracker.update(SlotSet("phone_last4", "5678"))
     asyncio.run(store.save(tracker))
@@ -114,9 +213,9 @@ def test_tracker_store_writes_masked_events(tmp_path: pathlib.Path) -> None:
         [str(python), "-c", TRACKER_SCRIPT, message, PHONE], env=env, cwd=servers.ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1] == "4"
+    assert result.stdout.strip().splitlines()[-1] == "5"
     rows = [data for (data,) in sqlite3.connect(db).execute("SELECT data FROM events ORDER BY id")]
     raw = "\n".join(rows) + "\n" + "\n".join(json.dumps(json.loads(r), ensure_ascii=False) for r in rows)
-    for secret in (*SECRETS, "5678"):
+    for secret in (*SECRETS, "5678", "4321"):
         assert secret not in raw
-    assert "000.00.31.H26-260112-0003" in raw and "[SĐT]" in raw
+    assert "000.00.31.H26-260112-0003" in raw and "[SĐT]" in raw and '"metadata": {"from": "[SĐT]"}' in raw

@@ -8,10 +8,12 @@ import sys
 
 from gateway.telegram.app import ALLOWED_UPDATES, build_application, run_webhook
 from gateway.telegram.settings import GatewaySettings
+from textnorm.privacy import install_log_masking
 
 
 def main() -> int:
     """Start the gateway, or explain in one line why it does not start."""
+    install_log_masking()  # what users type never reaches the logs, tracebacks included
     settings = GatewaySettings()
     if not settings.telegram_bot_token:
         print("Telegram gateway not started: set TELEGRAM_BOT_TOKEN to enable it.")
