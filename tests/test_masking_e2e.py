@@ -44,3 +44,28 @@ def test_personal_data_typed_in_chat_is_masked_everywhere(
         assert secret not in tracker, secret
         assert secret not in api, secret
         assert secret not in logs, secret
+
+
+# Written as users type them; each value is searched for in every store and log, next to its context.
+TYPED = {
+    "cccd 001-203-012-345": "001-203-012-345",
+    "so cmnd cua em la 123 456 789": "123 456 789",
+    "goi em so 0084912345678 nhe": "0084912345678",
+    "tra cuu ho so 000.00.31.H26-260112-0007 so cuoi 7777": "so cuoi 7777",
+}
+
+
+def test_ids_and_verification_digits_typed_in_chat_are_masked_everywhere(
+    rasa: RasaServer, tracker_db_url: str, db_url: str, logdir: pathlib.Path
+) -> None:
+    sender = f"web:{uuid.uuid4()}"
+    for message in TYPED:
+        rasa.say(sender, message)
+    tracker = dump(tracker_db_url)
+    assert sender in tracker and "000.00.31.H26-260112-0007" in tracker and "so cuoi ****" in tracker
+    api = dump(db_url)
+    logs = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in logdir.glob("*.log"))
+    for secret in TYPED.values():
+        assert secret not in tracker, secret
+        assert secret not in api, secret
+        assert secret not in logs, secret
