@@ -7,9 +7,11 @@ import re
 
 import pytest
 import yaml
+from fastapi.testclient import TestClient
 
 from api.catalogue.loader import Catalogue
 from api.catalogue.schema import Topic
+from api.main import create_app
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RULE_TOPICS = [
@@ -71,3 +73,10 @@ def test_exam_calendar_says_plainly_when_2027_is_unpublished(catalogue: Catalogu
 def test_topic_sources_live_in_their_own_file_with_a_prefix() -> None:
     data = yaml.safe_load((ROOT / "kb" / "sources" / "topics.yaml").read_text(encoding="utf-8"))
     assert data and all(str(key).startswith("T_") for key in data)
+
+
+def test_topic_route_serves_the_legal_basis_and_its_sources(api_settings: None) -> None:
+    data = TestClient(create_app()).get("/api/v1/topics/vneid_account").json()
+    assert any("69/2024" in doc["doc"] for doc in data["legal_basis"])
+    cited = {s["id"] for s in data["source_list"]}
+    assert {sid for doc in data["legal_basis"] for sid in doc["sources"]} <= cited
