@@ -129,8 +129,11 @@ class ActionLookupDossier(Action):
         reset: list[EventType] = [
             SlotSet("dossier_code", None), SlotSet("phone_last4", None), SlotSet("dossier_subscribe_token", None)
         ]  # fmt: skip
+        metadata = (tracker.latest_message or {}).get("metadata") or {}
+        client_ip = metadata.get("client_ip") if isinstance(metadata.get("client_ip"), str) else None
+        earlier = tracker.get_slot("dossier_subscribe_token") if code == tracker.get_slot("last_dossier_code") else None
         try:
-            result = await get_dossier_client().lookup(code, digits, tracker.sender_id)
+            result = await get_dossier_client().lookup(code, digits, tracker.sender_id, client_ip, earlier)
         except ApiUnavailable as exc:
             logger.warning("dossier lookup unavailable: %s", exc)
             site = await site_details()

@@ -8,11 +8,17 @@ from actions.internal_client import InternalClient, api_url, internal_token
 
 
 class DossierClient(InternalClient):
-    """Lookups count attempts per sender because we send the internal token."""
+    """Lookups count attempts per citizen address (or sender) because we send the internal token."""
 
-    async def lookup(self, code: str, phone_last4: str, sender: str) -> dict[str, Any]:
-        """The API's answer: status found / not_found / invalid_code / locked (429 becomes status 'busy')."""
-        body = {"code": code, "phone_last4": phone_last4, "sender": sender}
+    async def lookup(
+        self, code: str, phone_last4: str, sender: str, client_ip: str | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        """The API's answer: status found / not_found / invalid_code / locked (429 becomes status 'busy').
+
+        `client_ip`: the citizen's address as the channel saw it (the lockout counts per address);
+        `token`: the proof from this conversation's earlier lookup of the same code (passes a lock).
+        """
+        body = {"code": code, "phone_last4": phone_last4, "sender": sender, "client_ip": client_ip, "token": token}
         response = await self.request("POST", "/api/v1/dossiers/lookup", json=body)
         if response.status_code == 429:
             return {"status": "busy", "retry_after_seconds": int(response.headers.get("Retry-After", "60") or 60)}

@@ -33,9 +33,11 @@ class Settings(BaseSettings):
     dossier_code_pattern: str = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}$"
     lookup_rate_limit: int = 30
     lookup_rate_window_seconds: int = 60
+    # Lockout on wrong digits (api/dossiers/lockout.py has the arithmetic): per code from everyone together, per client.
     lookup_max_failures: int = 5
-    lookup_max_failures_per_code: int = 20  # from all requesters together (sender ids are cheap to invent)
-    lookup_lock_seconds: int = 900
+    lookup_max_failures_per_client: int = 10
+    lookup_lock_seconds: int = 900  # the first lock; each next one is twice as long
+    lookup_max_lock_seconds: int = 4 * 24 * 3600
     # Issue 5 (records, reports, admin); secrets from the environment only, a random per-process key if unset.
     retention_days: int = 365
     tracker_db_url: str = f"sqlite:///{ROOT / 'var' / 'tracker.db'}"

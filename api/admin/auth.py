@@ -1,25 +1,24 @@
-"""Passwords (argon2), signed tokens for sessions, CSRF and the report API, and a login rate limit."""
+"""Passwords (argon2), signed tokens for sessions, CSRF and the report API, and the login attempt limit."""
 
 from __future__ import annotations
 
 import base64
-import collections
 import datetime as dt
-import functools
 import hashlib
 import hmac
 import json
 import secrets
-import threading
 import time
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from limits import RateLimitItem
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api import ratelimit
 from api.admin.models import ROLES, UserRow
 from api.settings import Settings
 
@@ -111,39 +110,42 @@ def csrf_ok(settings: Settings, session_nonce: str, given: str | None) -> bool:
     return bool(given) and hmac.compare_digest(csrf_token(settings, session_nonce).encode(), str(given).encode())
 
 
-class LoginLimiter:
-    """At most N failed logins per key (client IP) within a sliding window; in-process memory."""
-
-    def __init__(self) -> None:
-        self._failures: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, window: float) -> collections.deque[float]:
-        stamps = self._failures[key]
-        while stamps and stamps[0] < time.monotonic() - window:
-            stamps.popleft()
-        return stamps
-
-    def blocked(self, key: str, max_attempts: int, window: float) -> bool:
-        """True while the key has used up its failed attempts."""
-        with self._lock:
-            return len(self._recent(key, window)) >= max_attempts
-
-    def failed(self, key: str) -> None:
-        """Count one failed attempt."""
-        with self._lock:
-            self._failures[key].append(time.monotonic())
-
-    def reset(self, key: str) -> None:
-        """Forget the failures after a successful login."""
-        with self._lock:
-            self._failures.pop(key, None)
+def _login_limits(settings: Settings) -> tuple[RateLimitItem, RateLimitItem]:
+    """Attempts allowed per client address and per account name within DVC_LOGIN_WINDOW_SECONDS."""
+    window = settings.login_window_seconds
+    return (
+        ratelimit.per_seconds(settings.login_max_attempts, window),
+        ratelimit.per_seconds(settings.login_max_attempts_per_user, window),
+    )
 
 
-@functools.lru_cache(maxsize=1)
-def limiter() -> LoginLimiter:
-    """The process-wide login limiter."""
-    return LoginLimiter()
+def login_allowed(settings: Settings, address: str, username: str) -> bool:
+    """Take one attempt from the address's and the account's allowance before any password is hashed.
+
+    Taken first (not after a failure) so that concurrent guesses cannot all slip past the check: once the
+    allowance is used up, the request gets 429 without argon2 running. A success gives its attempt back
+    (login_succeeded), so only failures use the allowance up.
+    """
+    by_address, by_user = _login_limits(settings)
+    user_key = "login-user:" + username.strip().lower()[:80]
+    address_ok = ratelimit.hit(settings, by_address, "login-address:" + address)
+    user_ok = ratelimit.hit(settings, by_user, user_key)
+    if address_ok and user_ok:
+        return True
+    login_succeeded(settings, address, username)  # a refused attempt costs nothing more
+    return False
+
+
+def login_succeeded(settings: Settings, address: str, username: str) -> None:
+    """Give back the attempt login_allowed took."""
+    by_address, by_user = _login_limits(settings)
+    ratelimit.hit(settings, by_address, "login-address:" + address, cost=-1)
+    ratelimit.hit(settings, by_user, "login-user:" + username.strip().lower()[:80], cost=-1)
+
+
+def login_retry_after(settings: Settings) -> str:
+    """The Retry-After header of a refused login: the window's length."""
+    return str(settings.login_window_seconds)
 
 
 def bootstrap_admin(settings: Settings) -> str | None:

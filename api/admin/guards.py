@@ -28,7 +28,10 @@ def _forbidden() -> HTTPException:
 
 
 def api_user(request: Request, session: SessionDep, settings: SettingsDep) -> UserRow:
-    """The account behind `Authorization: Basic …` or `Bearer <token from /api/v1/auth/token>`; 401 otherwise."""
+    """The account behind `Authorization: Basic …` or `Bearer <token from /api/v1/auth/token>`; 401 otherwise.
+
+    Basic credentials count against the same attempt limit as the login form (429 before argon2 runs).
+    """
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     user: UserRow | None = None
@@ -40,7 +43,16 @@ def api_user(request: Request, session: SessionDep, settings: SettingsDep) -> Us
             username, _, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
         except ValueError:  # not base64 (binascii.Error), non-ASCII header text, not UTF-8 (UnicodeDecodeError)
             raise _unauthorized() from None
+        address = request.client.host if request.client else "?"
+        if not auth.login_allowed(settings, address, username):
+            raise HTTPException(
+                status_code=429,
+                detail="Đăng nhập sai quá nhiều lần, vui lòng thử lại sau.",
+                headers={"Retry-After": auth.login_retry_after(settings)},
+            )
         user = auth.authenticate(session, username, password)
+        if user is not None:
+            auth.login_succeeded(settings, address, username)
     if user is None:
         raise _unauthorized()
     return user

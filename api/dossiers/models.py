@@ -1,10 +1,10 @@
-"""Dossier tables: the synced record, its status history, failed lookups (lockout) and subscriptions."""
+"""Dossier tables: the synced record, its status history, lookup guards (lockout) and subscriptions."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.models import Base
@@ -54,16 +54,20 @@ class DossierHistoryRow(Base):
     dossier: Mapped[DossierRow] = relationship(back_populates="history")
 
 
-class LookupFailureRow(Base):
-    """A failed verification (code + digits did not match) from one sender or IP; counted for the lockout."""
+class LookupGuardRow(Base):
+    """Wrong-digit attempts on one key (`code:<code>` or the client's `ip:`/`sender:`), for the lockout.
 
-    __tablename__ = "dossier_lookup_failures"
-    __table_args__ = (Index("ix_dossier_lookup_failures_key", "code", "requester", "at"),)
+    `failures` counts attempts of the current cycle, reserved before the digits are checked (api.dossiers.lockout);
+    `strikes` counts the locks so far, each twice as long as the one before.
+    """
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    code: Mapped[str] = mapped_column(String(40))
-    requester: Mapped[str] = mapped_column(String(200))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    __tablename__ = "dossier_lookup_guards"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    strikes: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class SubscriptionRow(Base):

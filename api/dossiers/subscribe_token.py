@@ -1,9 +1,11 @@
-"""A short-lived proof that a conversation has just verified a dossier, so subscribing needs no kept digits.
+"""A proof that a conversation has verified a dossier, so subscribing and looking it up again need no kept digits.
 
 The lookup returns it to the action server (internal token, sender given); the subscription endpoint accepts
-it instead of the digits. It is the API's usual signed, expiring token (`api.admin.auth.sign`) naming the code
-and the recipient: stolen, it can only subscribe the same conversation to the same dossier, for 15 minutes.
-Being base64, it passes the phone-number masking that the tracker store applies to slot values.
+it instead of the digits, and a later lookup from the same conversation passes the lockout with it (the real
+applicant keeps access while strangers' guesses keep the code locked). It is the API's usual signed, expiring
+token (`api.admin.auth.sign`) naming the code and the recipient: stolen, it only works for the same
+conversation and the same dossier, for TOKEN_SECONDS. Being base64, it passes the phone-number masking that the
+tracker store applies to slot values.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from api.admin.auth import sign, unsign
 from api.settings import Settings
 
 PURPOSE = "subscribe"
-TOKEN_SECONDS = 15 * 60
+TOKEN_SECONDS = 7 * 24 * 3600  # about as long as a dossier waits for its result
 
 
 def issue(settings: Settings, code: str, recipient: str) -> str:

@@ -69,14 +69,13 @@ def login(
     pre = auth.unsign(settings, "login", request.cookies.get(LOGIN_COOKIE))
     if pre is None or not auth.csrf_ok(settings, f"login:{pre['n']}", csrf_token):
         return _login_form(request, settings, 403, "Phiên đăng nhập đã hết hạn, anh/chị vui lòng thử lại.")
-    key = f"login:{request.client.host if request.client else '?'}:{username.lower()}"
-    if auth.limiter().blocked(key, settings.login_max_attempts, settings.login_window_seconds):
+    address = request.client.host if request.client else "?"
+    if not auth.login_allowed(settings, address, username):
         return _login_form(request, settings, 429, "Đăng nhập sai quá nhiều lần, vui lòng thử lại sau ít phút.")
     user = auth.authenticate(session, username, password)
     if user is None:
-        auth.limiter().failed(key)
         return _login_form(request, settings, 401, "Sai tên đăng nhập hoặc mật khẩu.")
-    auth.limiter().reset(key)
+    auth.login_succeeded(settings, address, username)
     ttl = settings.session_ttl_seconds
     response = RedirectResponse("/admin" if user.role != "staff" else "/admin/tickets", status_code=303)
     token = auth.sign(settings, "session", {"u": user.username, "n": secrets.token_urlsafe(16)}, ttl)

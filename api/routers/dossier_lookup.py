@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
-import redis
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 from starlette.concurrency import run_in_threadpool
 
+from api import ratelimit
 from api.db import session_factory
 from api.deps import InternalAuth, SessionDep, SettingsDep, bearer_token, token_matches
 from api.dossiers import subscribe_token
 from api.dossiers.lookup import find_verified, lookup, strict_code
 from api.dossiers.models import DossierRow, SubscriptionRow
-from api.dossiers.ratelimit import limiter_for, retry_after_header
 from api.notifications.service import now
 from api.settings import Settings
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossier lookup"])
-log = logging.getLogger(__name__)
 
 
 class LookupIn(BaseModel):
@@ -31,6 +28,9 @@ class LookupIn(BaseModel):
     code: str = Field(max_length=100)
     phone_last4: str = Field(max_length=20)
     sender: str | None = Field(default=None, max_length=160)
+    # Only with the internal token: the citizen's address as the channel saw it, and the conversation's proof.
+    client_ip: str | None = Field(default=None, max_length=64)
+    token: str | None = Field(default=None, max_length=600)
 
 
 class SubscriptionIn(BaseModel):
@@ -45,14 +45,14 @@ class SubscriptionIn(BaseModel):
     recipient: str = Field(min_length=1, max_length=160)
 
 
-def _rate_wait(settings: Settings, key: str) -> float:
-    """Seconds to wait for this key (0 = allowed); an unreachable Redis falls back to the in-process window."""
-    args = (settings.lookup_rate_limit, float(settings.lookup_rate_window_seconds), settings.redis_prefix + "lookup:")
-    try:
-        return limiter_for(settings.redis_url, *args).hit(key)
-    except redis.RedisError as exc:
-        log.warning("rate limiter: Redis unavailable (%s), using the in-process window", type(exc).__name__)
-        return limiter_for(None, *args).hit(key)
+def requester_key(body: LookupIn, trusted: bool, peer: str) -> str:
+    """Who is asking, for the limits: the citizen's address when the action server passes it, else the sender id;
+    a caller without the internal token is known only by its own address (what it says about itself is ignored)."""
+    if trusted and body.client_ip:
+        return f"ip:{body.client_ip}"
+    if trusted and body.sender:
+        return f"sender:{body.sender}"
+    return f"ip:{peer}"
 
 
 @router.post("/lookup")
@@ -62,26 +62,30 @@ async def lookup_dossier(
     settings: SettingsDep,
     token: Annotated[str | None, Depends(bearer_token)],
 ) -> JSONResponse:
-    """Counted per sender with the internal token, per client IP without; 429 + Retry-After when too fast."""
+    """Counted per client address (or sender) and per code; 429 + Retry-After when too fast, `locked` after failures."""
     if token is not None and not token_matches(token, settings.internal_token):
         raise HTTPException(status_code=401, detail="wrong token", headers={"WWW-Authenticate": "Bearer"})
-    ip = request.client.host if request.client else "unknown"
-    requester = f"sender:{body.sender}" if token is not None and body.sender else f"ip:{ip}"
-    return await run_in_threadpool(_lookup_blocking, settings, requester, body)
+    trusted = token is not None
+    requester = requester_key(body, trusted, request.client.host if request.client else "unknown")
+    return await run_in_threadpool(_lookup_blocking, settings, requester, body, trusted)
 
 
-def _lookup_blocking(settings: Settings, requester: str, body: LookupIn) -> JSONResponse:
+def _lookup_blocking(settings: Settings, requester: str, body: LookupIn, trusted: bool) -> JSONResponse:
     """Rate limit, then the lookup, in one worker-thread hop (the hot path: one session, no extra dependencies)."""
-    wait = _rate_wait(settings, requester)
-    if wait > 0:
+    item = ratelimit.per_seconds(settings.lookup_rate_limit, settings.lookup_rate_window_seconds)
+    if not ratelimit.hit(settings, item, "lookup:" + requester):
         return JSONResponse(
             {"detail": "Anh/chị tra cứu quá nhanh, vui lòng thử lại sau ít phút."},
             status_code=429,
-            headers={"Retry-After": retry_after_header(wait)},
+            headers={"Retry-After": str(ratelimit.retry_after(settings, item, "lookup:" + requester))},
         )
+    clean = strict_code(body.code, settings)
+    verified = bool(
+        trusted and body.sender and body.token and clean and subscribe_token.verify(settings, body.token, clean, body.sender)
+    )
     with session_factory(settings.database_url)() as session:
-        result = lookup(session, body.code, body.phone_last4, requester, settings)
-    if result["status"] == "found" and requester.startswith("sender:") and body.sender:
+        result = lookup(session, body.code, body.phone_last4, requester, settings, verified=verified)
+    if result["status"] == "found" and trusted and body.sender:
         code = str(result["dossier"]["code"])
         result["subscribe_token"] = subscribe_token.issue(settings, code, body.sender)
     return JSONResponse(result)

@@ -52,18 +52,18 @@ Range = Annotated[tuple[dt.date, dt.date], Depends(date_range)]
 
 @router.post("/auth/token")
 def issue_token(body: Credentials, request: Request, session: SessionDep, settings: SettingsDep) -> Token:
-    """Exchange credentials for a bearer token (rate-limited per client like the login page)."""
-    key = f"token:{request.client.host if request.client else '?'}:{body.username.lower()}"
-    window = settings.login_window_seconds
-    if auth.limiter().blocked(key, settings.login_max_attempts, window):
+    """Exchange credentials for a bearer token (attempts limited per address and account, like the login page)."""
+    address = request.client.host if request.client else "?"
+    if not auth.login_allowed(settings, address, body.username):
         raise HTTPException(
-            status_code=429, detail="Đăng nhập sai quá nhiều lần, vui lòng thử lại sau.", headers={"Retry-After": str(window)}
+            status_code=429,
+            detail="Đăng nhập sai quá nhiều lần, vui lòng thử lại sau.",
+            headers={"Retry-After": auth.login_retry_after(settings)},
         )
     user = auth.authenticate(session, body.username, body.password)
     if user is None:
-        auth.limiter().failed(key)
         raise HTTPException(status_code=401, detail="Sai tên đăng nhập hoặc mật khẩu.", headers={"WWW-Authenticate": "Bearer"})
-    auth.limiter().reset(key)
+    auth.login_succeeded(settings, address, body.username)
     ttl = settings.auth_token_ttl_seconds
     return Token(access_token=auth.sign(settings, "api", {"u": user.username}, ttl), expires_in=ttl, role=user.role)
 

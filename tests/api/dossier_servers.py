@@ -26,14 +26,14 @@ def fresh_db(directory: pathlib.Path, catalogue: Catalogue) -> str:
 
 
 @contextmanager
-def api(db_url: str, logdir: pathlib.Path, name: str, **env: str) -> Iterator[str]:
+def api(db_url: str, logdir: pathlib.Path, name: str, workers: int = 1, **env: str) -> Iterator[str]:
     """The real API on a free port with both tokens set (override or blank them through `env`)."""
     port = servers.free_port()
     settings = {"DVC_DATABASE_URL": db_url, "DVC_INTEGRATION_TOKEN": INTEGRATION, "DVC_INTERNAL_TOKEN": INTERNAL}
     settings.update(env)
     child_env = servers.base_env(**{k: v for k, v in settings.items() if v})
     url = f"http://127.0.0.1:{port}"
-    with servers.service(name, servers.api_args(port), child_env, f"{url}/health", logdir, 60):
+    with servers.service(name, servers.api_args(port, workers), child_env, f"{url}/health", logdir, 60):
         yield url
 
 

@@ -33,7 +33,7 @@ def fresh_db(directory: pathlib.Path, catalogue: Catalogue) -> str:
 
 
 @contextmanager
-def api(db_url: str, logdir: pathlib.Path, name: str, port: int | None = None, **env: str) -> Iterator[str]:
+def api(db_url: str, logdir: pathlib.Path, name: str, port: int | None = None, workers: int = 1, **env: str) -> Iterator[str]:
     """The real API on a free port (or `port`): internal token, the first admin from the environment, a fixed secret key."""
     port = port or servers.free_port()
     settings = {
@@ -42,7 +42,7 @@ def api(db_url: str, logdir: pathlib.Path, name: str, port: int | None = None, *
     }  # fmt: skip
     settings.update(env)
     url = f"http://127.0.0.1:{port}"
-    with servers.service(name, servers.api_args(port), servers.base_env(**settings), f"{url}/health", logdir, 60):
+    with servers.service(name, servers.api_args(port, workers), servers.base_env(**settings), f"{url}/health", logdir, 60):
         yield url
 
 

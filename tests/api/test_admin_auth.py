@@ -53,7 +53,7 @@ def protected() -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogue, logdir: pathlib.Path) -> Iterator[str]:
     db = rs.fresh_db(tmp_path_factory.mktemp("admin-auth"), catalogue)
-    with rs.api(db, logdir, "api-admin-auth", DVC_LOGIN_MAX_ATTEMPTS="3") as base:
+    with rs.api(db, logdir, "api-admin-auth", DVC_LOGIN_MAX_ATTEMPTS="3", DVC_LOGIN_MAX_ATTEMPTS_PER_USER="5") as base:
         yield base
 
 
@@ -91,8 +91,13 @@ def test_wrong_role_gets_403(url: str, username: str, role: str) -> None:
         client.close()
 
 
+def from_address(url: str, address: str) -> httpx.Client:
+    """A client whose requests come from another loopback address (the limits count per address)."""
+    return httpx.Client(base_url=url, transport=httpx.HTTPTransport(local_address=address))
+
+
 def test_login_is_rate_limited_and_needs_csrf(url: str) -> None:
-    with httpx.Client(base_url=url) as client:
+    with from_address(url, "127.0.0.2") as client:
         client.get("/admin/login")
         page = client.post("/admin/login", data={"username": rs.TEACHER, "password": rs.PASSWORD})
         assert page.status_code == 403  # no CSRF token: refused even with the right password
@@ -130,3 +135,39 @@ def test_admin_can_manage_users_and_locked_accounts_stop_working(url: str) -> No
         newcomer.close()
     finally:
         admin.close()
+
+
+def test_basic_auth_is_limited_per_address_before_argon2(url: str) -> None:
+    with from_address(url, "127.0.0.6") as client:
+        codes = [client.get("/api/v1/reports/summary", auth=(rs.ADMIN, f"sai-{i}")).status_code for i in range(4)]
+        assert codes == [401, 401, 401, 429]
+        blocked = client.get("/api/v1/reports/summary", auth=(rs.ADMIN, rs.ADMIN_PASSWORD))
+        assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+        other_user = client.post("/api/v1/auth/token", json={"username": "ai-do", "password": "sai"})
+        assert other_user.status_code == 429, "random user names from one address share its allowance"
+    with from_address(url, "127.0.0.7") as client:
+        assert client.get("/api/v1/reports/summary", auth=(rs.ADMIN, rs.ADMIN_PASSWORD)).status_code == 200
+
+
+def test_basic_auth_is_limited_per_user_across_addresses(url: str) -> None:
+    codes = []
+    for last, tries in ((8, 3), (9, 2), (10, 1)):
+        with from_address(url, f"127.0.0.{last}") as client:
+            codes += [client.get("/api/v1/reports/summary", auth=("nan-nhan", "sai")).status_code for _ in range(tries)]
+    assert codes == [401] * 5 + [429], "5 failures per account name, whatever the address"
+
+
+def test_a_successful_basic_request_uses_no_allowance(url: str) -> None:
+    with from_address(url, "127.0.0.11") as client:
+        codes = [client.get("/api/v1/reports/summary", auth=(rs.ADMIN, rs.ADMIN_PASSWORD)).status_code for _ in range(6)]
+    assert codes == [200] * 6
+
+
+def test_the_limit_holds_across_two_workers(tmp_path: pathlib.Path, catalogue: Catalogue, logdir: pathlib.Path) -> None:
+    db = rs.fresh_db(tmp_path, catalogue)
+    with rs.api(db, logdir, "api-admin-auth-workers", workers=2, DVC_LOGIN_MAX_ATTEMPTS="4") as base:
+        codes = []
+        for i in range(8):  # a new connection each time: the requests spread over both worker processes
+            with from_address(base, "127.0.0.12") as client:
+                codes.append(client.get("/api/v1/reports/summary", auth=("x", f"sai-{i}")).status_code)
+    assert codes == [401] * 4 + [429] * 4

@@ -5,17 +5,25 @@ from __future__ import annotations
 import json
 import pathlib
 import secrets
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 import redis
+from sqlalchemy import update
 
+from api.admin.auth import login_allowed
 from api.catalogue.loader import Catalogue
-from api.db import session_factory
+from api.cli import migrate
+from api.db import get_engine, session_factory
 from api.dossiers.demo import seed_demo
-from api.dossiers.ratelimit import RedisRateLimiter
+from api.dossiers.lockout import GUARDS, lock_seconds
+from api.dossiers.lookup import lookup
+from api.notifications.service import now
+from api.settings import Settings
 from tests.api.dossier_servers import api, fresh_db, internal
 from tests.conftest import in_ci
 
@@ -92,36 +100,110 @@ def test_wrong_digits_and_unknown_code_look_the_same(url: str) -> None:
     assert dict(wrong_digits.headers).keys() == dict(unknown_code.headers).keys()
 
 
-def test_five_failures_lock_that_code_for_that_sender(url: str) -> None:
-    who = sender()
-    for _ in range(5):
-        assert ask(url, READY, "1234", who).json() == {"status": "not_found"}
-    locked = ask(url, READY, "4444", who).json()
-    assert locked["status"] == "locked" and 880 <= locked["retry_after_seconds"] <= 900
-    assert ask(url, READY, "4444", sender()).json()["status"] == "found", "another sender is not locked"
-    assert ask(url, OVERDUE, "7777", who).json()["status"] == "found", "another code is not locked"
+def unknown_code() -> str:
+    """A well-formed code no dossier has (wrong code and wrong digits are handled alike)."""
+    return f"000.00.31.H26-991231-{secrets.randbelow(10**4):04d}"
 
 
-def test_many_senders_failing_lock_the_code_for_everyone(url: str) -> None:
-    code = "000.00.31.H26-260112-0002"  # demo: in_progress, phone ...2222
-    for _ in range(20):  # one wrong guess each from 20 invented sender ids
-        assert ask(url, code, "9999", sender()).json() == {"status": "not_found"}
-    assert ask(url, code, "2222", sender()).json()["status"] == "locked", "rotating sender ids buys no more guesses"
-    assert ask(url, OVERDUE, "7777", sender()).json()["status"] == "found", "other codes stay open"
+def test_thirty_guesses_from_thirty_senders_and_addresses_draw_five_not_found(url: str) -> None:
+    code = unknown_code()
+    answers = []
+    for i in range(30):  # a new sender id and a new client address for every guess
+        body = {"code": code, "phone_last4": f"{i:04d}", "sender": sender(), "client_ip": f"203.0.113.{i}"}
+        answers.append(httpx.post(f"{url}{LOOKUP}", json=body, headers=internal()).json()["status"])
+    assert answers.count("not_found") == 5 and answers[:5] == ["not_found"] * 5
+    assert set(answers[5:]) == {"locked"}, "rotating sender ids and addresses buys no more guesses"
+    locked = ask(url, code, "0000", sender()).json()
+    assert 880 <= locked["retry_after_seconds"] <= 901
+
+
+def test_concurrent_guesses_cannot_exceed_the_cap(db: str, logdir: pathlib.Path) -> None:
+    code = unknown_code()
+    with api(db, logdir, "api-lookup-concurrent", workers=2) as base:
+
+        def guess(i: int) -> str:
+            body = {"code": code, "phone_last4": f"{i:04d}", "sender": sender(), "client_ip": f"198.51.100.{i}"}
+            return str(httpx.post(f"{base}{LOOKUP}", json=body, headers=internal(), timeout=30).json()["status"])
+
+        with ThreadPoolExecutor(max_workers=30) as pool:
+            answers = list(pool.map(guess, range(30)))
+    assert answers.count("not_found") <= 5, answers
+    assert answers.count("locked") >= 25
+
+
+def test_lookup_function_is_atomic_under_threads(db: str) -> None:
+    assert_atomic(db)
+
+
+def assert_atomic(db: str) -> None:
+    """30 threads, each with its own session, guess one code at once: at most 5 get an answer other than `locked`."""
+    code = unknown_code()
+    settings = Settings(database_url=db)
+    start = threading.Barrier(30)
+
+    def guess(i: int) -> str:
+        start.wait()
+        with session_factory(db)() as session:
+            return str(lookup(session, code, f"{i:04d}", f"ip:192.0.2.{i}", settings)["status"])
+
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        answers = list(pool.map(guess, range(30)))
+    assert answers.count("not_found") <= 5 and answers.count("locked") >= 25, answers
+
+
+def test_locks_escalate_and_cap() -> None:
+    settings = Settings()
+    assert [lock_seconds(n, settings) // 60 for n in range(4)] == [15, 30, 60, 120]
+    assert lock_seconds(20, settings) == settings.lookup_max_lock_seconds == 4 * 24 * 3600
+
+
+def test_a_second_cycle_locks_twice_as_long(db: str) -> None:
+    code = unknown_code()
+    settings = Settings(database_url=db)
+    with session_factory(db)() as session:
+        for i in range(5):
+            assert lookup(session, code, "1111", f"sender:s{i}", settings)["status"] == "not_found"
+        first = lookup(session, code, "1111", "sender:x", settings)
+        session.execute(update(GUARDS).where(GUARDS.c.key == f"code:{code}").values(locked_until=now()))  # time passes
+        session.commit()
+        for i in range(5):
+            assert lookup(session, code, "1111", f"sender:t{i}", settings)["status"] == "not_found"
+        second = lookup(session, code, "1111", "sender:y", settings)
+    assert first["status"] == second["status"] == "locked"
+    assert 890 <= first["retry_after_seconds"] <= 901 and 1790 <= second["retry_after_seconds"] <= 1801
+
+
+def test_the_conversation_that_verified_keeps_access_while_the_code_is_locked(url: str) -> None:
+    code, digits = "000.00.31.H26-260112-0001", "1111"
+    applicant = sender()
+    found = ask(url, code, digits, applicant).json()
+    assert found["status"] == "found"
+    for i in range(5):
+        body = {"code": code, "phone_last4": f"{i:04d}", "sender": sender(), "client_ip": f"203.0.113.{100 + i}"}
+        httpx.post(f"{url}{LOOKUP}", json=body, headers=internal())
+    assert ask(url, code, digits, sender()).json()["status"] == "locked", "the right digits from a stranger wait too"
+    again = {"code": code, "phone_last4": "", "sender": applicant, "token": found["subscribe_token"]}
+    r = httpx.post(f"{url}{LOOKUP}", json=again, headers=internal()).json()
+    assert r["status"] == "found" and r["dossier"]["code"] == code
+    stolen = {**again, "sender": sender()}
+    assert httpx.post(f"{url}{LOOKUP}", json=stolen, headers=internal()).json()["status"] == "locked"
+    public = {**again, "phone_last4": digits}
+    assert httpx.post(f"{url}{LOOKUP}", json=public).json()["status"] == "locked", "no token bypass without the internal token"
 
 
 def test_unknown_code_also_locks(url: str) -> None:
     who = sender()
+    code = unknown_code()
     for _ in range(5):
-        ask(url, "000.00.31.H26-991231-9998", "1111", who)
-    assert ask(url, "000.00.31.H26-991231-9998", "1111", who).json()["status"] == "locked"
+        ask(url, code, "1111", who)
+    assert ask(url, code, "1111", who).json()["status"] == "locked"
 
 
-def test_without_token_counts_per_ip_and_wrong_token_is_401(url: str) -> None:
-    for _ in range(5):
-        assert ask(url, OVERDUE, "0000", token=False).json()["status"] == "not_found"
+def test_a_client_address_is_limited_across_codes(url: str) -> None:
+    for _ in range(10):  # ten codes, one wrong guess each, from one address without the internal token
+        assert ask(url, unknown_code(), "0000", token=False).json()["status"] == "not_found"
     assert ask(url, OVERDUE, "7777", sender=sender(), token=False).json()["status"] == "locked"
-    assert ask(url, OVERDUE, "7777", sender()).json()["status"] == "found"
+    assert ask(url, OVERDUE, "7777", sender()).json()["status"] == "found", "the action server's senders are not this address"
     r = httpx.post(f"{url}{LOOKUP}", json={"code": READY, "phone_last4": "4444"}, headers={"Authorization": "Bearer nope"})
     assert r.status_code == 401
 
@@ -149,24 +231,29 @@ def redis_client() -> redis.Redis:
     return client
 
 
-def test_redis_limiter_counts_across_instances(redis_client: redis.Redis) -> None:
-    prefix = f"dvc-test-{uuid.uuid4().hex}:"
-    first, second = (RedisRateLimiter(redis_client, 2, 60, prefix) for _ in range(2))
-    try:
-        assert first.hit("ip:1") == 0 and second.hit("ip:1") == 0
-        assert 0 < first.hit("ip:1") <= 60, "the second instance saw the first one's hits"
-        assert second.hit("ip:2") == 0
-    finally:
-        redis_client.delete(*redis_client.keys(prefix + "*") or [prefix])
-
-
 def test_api_uses_redis_when_configured(db: str, logdir: pathlib.Path, redis_client: redis.Redis) -> None:
     prefix = f"dvc-test-{uuid.uuid4().hex}:"
-    env = {"DVC_LOOKUP_RATE_LIMIT": "2", "DVC_REDIS_URL": REDIS_URL, "DVC_REDIS_PREFIX": prefix}
     try:
-        with api(db, logdir, "api-lookup-redis", **env) as base:
+        with api(
+            db, logdir, "api-lookup-redis", DVC_LOOKUP_RATE_LIMIT="2", DVC_REDIS_URL=REDIS_URL, DVC_REDIS_PREFIX=prefix
+        ) as base:
             who = sender()
             assert [ask(base, READY, "4444", who).status_code for _ in range(3)] == [200, 200, 429]
-            assert redis_client.exists(f"{prefix}lookup:sender:{who}")
+            assert any(who in key.decode() for key in redis_client.scan_iter(prefix.rstrip(":") + ":*"))
     finally:
         redis_client.delete(*redis_client.keys(prefix + "*") or [prefix])
+
+
+def test_lookup_is_atomic_on_postgresql(pg_url: str) -> None:
+    migrate(pg_url)
+    assert_atomic(pg_url)
+
+
+def test_login_limit_counts_in_the_database_shared_by_workers(pg_url: str) -> None:
+    """The DB storage of `limits` (no Redis): two engines, like two worker processes, share one count."""
+    migrate(pg_url)
+    settings = Settings(database_url=pg_url, login_max_attempts=3)
+    address = f"192.0.2.{secrets.randbelow(200)}"
+    assert [login_allowed(settings, address, f"user{i}") for i in range(4)] == [True, True, True, False]
+    get_engine(pg_url).dispose()  # a new connection pool: what another worker would have
+    assert not login_allowed(settings, address, "someone-else")
