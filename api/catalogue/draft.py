@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from api.catalogue.loader import SOURCE_KEYS
 from api.catalogue.national import (
     PIPELINE_BLOB,
     SNAPSHOT_DATE,
@@ -38,7 +39,7 @@ SOURCES_FILE = "sources/national_db.yaml"
 KEEP = ("slug", "former_codes", "former_names", "aliases", "priority", "seen_in", "online_only_pilot", "status",
         "successor", "status_note", "related")  # fmt: skip
 # Keys a refresh may fill in a reviewed (verified) file when they are still empty.
-FILL = ("code", "code_sources", "who_may_request", "conditions", "steps", "result", "online_url")
+FILL = ("code", "code_sources", "who_may_request", "conditions", "processing_time", "steps", "result", "online_url")
 # Details a refresh keeps from an existing file when the copy has no detail page for the procedure.
 DETAIL = ("who_may_request", "conditions", "documents", "processing_time", "fee", "channels", "result", "legal_basis")
 BULLET = re.compile(r"[\w\d]{1,3}[.)]?")  # a step that is only its list number ("1.", "a)")
@@ -49,6 +50,8 @@ REMINDER = "Bản nháp từ bản chụp CSDL quốc gia: một người phải
 def source_id(code: str, sources: dict[str, Any]) -> str:
     """The registry ID of a procedure's national-DB page: an existing N* entry naming the code, else NDB_<code>."""
     for sid, entry in sources.items():
+        if not re.fullmatch(r"N\d+", str(sid)):  # only the curated registry's N* entries; other helpers' IDs may move
+            continue
         if (entry or {}).get("kind") == "national_db" and re.search(rf"– {re.escape(code)} ", entry.get("title", "")):
             return str(sid)
     return "NDB_" + code.replace(".", "_")
@@ -112,6 +115,7 @@ def _processing_time(detail: dict[str, Any], src: list[str]) -> dict[str, Any] |
     if shared_note:
         per_channel = [{**p, "note": None} for p in per_channel]
     values = list(dict.fromkeys(p["value"] for p in per_channel if p["value"]))
+    per_channel = per_channel if values else []
     if not values:
         missing = "Bản chụp CSDL không ghi thời hạn giải quyết bằng số."
         note = f"{missing} CSDL ghi: {shared_note}" if shared_note else missing
@@ -204,6 +208,10 @@ def draft(record: NationalRecord, sid: str, slug: str) -> dict[str, Any]:
                 "superseded": [],
             },
         )
+    if detail is not None and not proc["legal_basis"]["current"]:
+        proc["legal_basis"]["note"] = (
+            "Bản chụp CSDL không ghi căn cứ pháp lý của thủ tục này; xem trang thủ tục trên Cổng DVC quốc gia."
+        )
     proc.update(online_url=record.url or None, notes=proc.get("notes", []), seen_in=[])
     docs, time, fee = proc.get("documents"), proc.get("processing_time"), proc["fee"]
     proc["verified"] = bool(docs and docs["items"] and time and time["value"] and fee["kind"] != "unknown")
@@ -213,12 +221,15 @@ def draft(record: NationalRecord, sid: str, slug: str) -> dict[str, Any]:
 
 
 def merge(existing: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
-    """Bring an existing file up to the record: reviewed (verified) files only get empty fields filled."""
-    if existing.get("verified"):
+    """Bring an existing file up to the record; curated files (verified, citing P*/L* sources) only get gaps filled."""
+    if existing.get("verified") and any(re.fullmatch(r"[PL]\d+", ref) for ref in _refs(existing)):
         merged = dict(existing)
         for key in FILL:
             if not merged.get(key) and fresh.get(key):
                 merged[key] = fresh[key]
+        if not (merged.get("legal_basis") or {}).get("current") and fresh.get("legal_basis"):
+            old_basis = merged.get("legal_basis") or {}
+            merged["legal_basis"] = {**fresh["legal_basis"], "superseded": old_basis.get("superseded", [])}
         if merged.get("processing_time") and fresh.get("processing_time") and not merged["processing_time"].get("per_channel"):
             merged["processing_time"] = {**merged["processing_time"], "per_channel": fresh["processing_time"]["per_channel"]}
         return merged
@@ -245,6 +256,16 @@ def merge(existing: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
     ]
     merged["notes"] = [*merged.get("notes", []), *[n for n in kept_notes if n not in merged.get("notes", [])]]
     return merged
+
+
+def _refs(data: Any) -> list[str]:
+    """Every source ID cited anywhere in a kb mapping."""
+    if isinstance(data, dict):
+        own = [str(v) for k, v in data.items() if k in SOURCE_KEYS for v in v]
+        return own + [r for k, v in data.items() if k not in SOURCE_KEYS for r in _refs(v)]
+    if isinstance(data, list):
+        return [r for v in data for r in _refs(v)]
+    return []
 
 
 class _Dumper(yaml.SafeDumper):

@@ -149,6 +149,7 @@ class LegalBasis(Strict):
 
     current: list[LegalDoc] = []
     superseded: list[LegalDoc] = []
+    note: str | None = None
 
 
 class FormerCode(Strict):
