@@ -22,8 +22,6 @@ class Settings(BaseSettings):
     cors_origins: list[str] = ["http://localhost:8000", "http://127.0.0.1:8000"]
     # Issue 6: the Rasa REST URL the demo page (GET /) gives the widget; Rasa must allow the API origin (--cors).
     widget_rasa_url: str = "http://127.0.0.1:5005"
-    search_min_score: float = 0.5
-    search_ambiguity_gap: float = 0.08
     # Issue 4 (dossiers, notifications); tokens come from the environment only, unset = endpoints answer 401.
     profile: str = "dev"
     internal_token: str | None = None
@@ -55,3 +53,24 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Settings are read once per process; tests clear this cache after changing the environment."""
     return Settings()
+
+
+# What the production profile cannot run without: DVC_ variable name → why.
+PRODUCTION_NEEDS = {
+    "secret_key": "signs admin sessions and tokens; every API worker must share it",
+    "internal_token": "the action server and the gateway prove themselves with it",
+    "integration_token": "the one-stop system pushes dossiers with it",
+    "redis_url": "rate limits shared by every worker and Rasa's lock store",
+}
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Why this configuration may not run as production (empty when it may, or when the profile is not production)."""
+    if settings.profile != "production":
+        return []
+    problems = [
+        f"DVC_{name.upper()} is not set ({why})" for name, why in PRODUCTION_NEEDS.items() if not getattr(settings, name)
+    ]
+    if settings.secret_key and len(settings.secret_key) < 32:
+        problems.append("DVC_SECRET_KEY is shorter than 32 characters")
+    return problems

@@ -23,6 +23,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 WEAK_WEIGHT = 0.3
 UNKNOWN_WEIGHT = 0.5  # share of an average word's weight that an unknown word takes from precision
 CORRECTION_PENALTY = 0.3  # share of a corrected word's weight lost to the doubt of the correction
+WINDOW_SHARE = 0.75  # a name matched inside a longer question: its stretch's precision, discounted
+COVERAGE_SHARE = 0.3  # share of an entry's score from how much of the question all its names explain
+MAX_QUERY_TOKENS = 120  # content words read from one message (a long message is judged by its beginning)
 _STOPWORDS_FILE = pathlib.Path(__file__).with_name("stopwords.yml")
 
 
@@ -40,12 +43,26 @@ def _stoplists() -> dict[str, frozenset[str] | tuple[str, ...]]:
             sorted({" ".join(p.lower().split()) for p in data["phrases"] + data["procedure_phrases"]}, key=len, reverse=True)
         ),
         "exact": frozenset(w.lower() for w in data["exact_words"]),
-        "weak": frozenset(normalize(w) for w in data["weak"]),
+        "weak": frozenset(normalize(w) for w in data["weak"] + data["context_words"]),
+        "generic": frozenset(normalize(w) for w in data["generic"]),
+        "all_words": frozenset(
+            t
+            for key in ("phrases", "words", "procedure_words", "procedure_phrases")
+            for w in data[key]
+            for t in normalize(w).split()
+        ),
         "topic_phrases": phrases(data["phrases"]),
         "procedure_phrases": phrases(data["phrases"] + data["procedure_phrases"]),
         "topic": frozenset(normalize(w) for w in data["words"]),
         "procedure": frozenset(normalize(w) for w in data["words"] + data["procedure_words"]),
     }
+
+
+def word_set(name: Literal["weak", "generic", "all_words"]) -> frozenset[str]:
+    """One of the word sets of stopwords.yml (weak, generic, every listed word), normalised."""
+    words = _stoplists()[name]
+    assert isinstance(words, frozenset)
+    return words
 
 
 def _drop_phrases(padded: str, phrases: Any) -> str:
@@ -79,33 +96,67 @@ class Entry:
 
 @dataclass(frozen=True)
 class Hit:
-    """A scored search result."""
+    """A scored search result, with the query words it matched (to tell a real match from generic words)."""
 
     kind: Kind
     slug: str
     title: str
     score: float
     matched_name: str
+    matched: tuple[str, ...] = ()
+    whole_name: int = 0  # words of the best name when the question holds all of them, else 0
+
+
+@dataclass(frozen=True)
+class Query:
+    """A text analysed against one index: its words in order, their weights, and what could not be matched."""
+
+    tokens: tuple[str, ...]  # in order; unknown words kept as typed (they never match a name)
+    weights: dict[str, float]
+    known: tuple[str, ...]
+    unknown: tuple[str, ...]
+
+
+def lexicon(documents: Any) -> frozenset[str]:
+    """Every word (normalised) in the catalogue's documents: a real word is never 'corrected' into another one."""
+    words: set[str] = set()
+
+    def walk(obj: Any) -> None:
+        if isinstance(obj, str):
+            words.update(normalize(obj).split())
+        elif isinstance(obj, dict):
+            for value in obj.values():
+                walk(value)
+        elif isinstance(obj, list | tuple):
+            for value in obj:
+                walk(value)
+
+    walk(documents)
+    return frozenset(words)
 
 
 class SearchIndex:
     """In-memory index over the names of one kind of entry (procedures or topics), with its own vocabulary."""
 
-    def __init__(self, kind: Kind, entries: list[Entry]) -> None:
+    def __init__(self, kind: Kind, entries: list[Entry], known_words: frozenset[str] = frozenset()) -> None:
         self.kind = kind
         self.entries = entries
+        self.known_words = known_words | word_set("all_words")
         self._names: list[tuple[Entry, str, tuple[str, ...]]] = []
+        self._postings: dict[str, list[int]] = {}
         doc_freq: Counter[str] = Counter()
         for entry in entries:
             seen: set[str] = set()
             for name in entry.names:
                 tokens = tuple(content_tokens(name, kind))
                 if tokens:
+                    for token in set(tokens):
+                        self._postings.setdefault(token, []).append(len(self._names))
                     self._names.append((entry, name, tokens))
                     seen.update(tokens)
             doc_freq.update(seen)
         total = max(len(entries), 1)
-        weak = _stoplists()["weak"]
+        weak = word_set("weak")
         self.idf = {t: math.log(1 + total / df) * (WEAK_WEIGHT if t in weak else 1.0) for t, df in doc_freq.items()}
         self.vocab = list(self.idf)
         self.mean_idf = sum(self.idf.values()) / max(len(self.idf), 1)
@@ -114,10 +165,10 @@ class SearchIndex:
             self._by_initial.setdefault(word[0], []).append(word)
 
     def _correct(self, token: str) -> str | None:
-        """Map a token to the vocabulary, allowing one typo in 4–5 letters and two from 6."""
+        """Map a token to the vocabulary, allowing one typo in 4–5 letters and two from 6; real words stay as they are."""
         if token in self.idf:
             return token
-        if len(token) < 4 or token.isdigit():
+        if len(token) < 4 or token.isdigit() or token in self.known_words:
             return None
         same_start = self._by_initial.get(token[0], [])  # people rarely mistype the first letter
         best = process.extractOne(token, same_start, scorer=DamerauLevenshtein.distance, score_cutoff=1 if len(token) < 6 else 2)
@@ -125,51 +176,104 @@ class SearchIndex:
 
     def split_query(self, text: str) -> tuple[list[str], list[str]]:
         """The user's content tokens: (known, corrected to the vocabulary), (unknown to this index)."""
-        known, unknown, _ = self._analyse(text)
-        return known, unknown
+        query = self.analyse(text)
+        return list(query.known), list(query.unknown)
 
-    def _analyse(self, text: str) -> tuple[list[str], list[str], float]:
-        """Known tokens, unknown tokens, and the query weight lost to typo corrections and unknown words."""
+    def analyse(self, text: str) -> Query:
+        """Content words in order, each weighted: IDF when known (less when corrected), a share of the mean if not.
+
+        Words the index does not know weigh on precision, so a question about something outside the catalogue
+        does not ride on one or two common words; weak words (personal context, folded collisions) weigh little.
+        """
+        weak = word_set("weak")
+        tokens: list[str] = []
+        weights: dict[str, float] = {}
         known: list[str] = []
         unknown: list[str] = []
-        lost = 0.0
-        for token in content_tokens(text, self.kind):
+        for token in content_tokens(text, self.kind)[:MAX_QUERY_TOKENS]:
             corrected = self._correct(token)
             if corrected is None:
                 unknown.append(token)
-                lost += UNKNOWN_WEIGHT * self.mean_idf
+                key = f"?{token}"
+                weights[key] = UNKNOWN_WEIGHT * self.mean_idf * (WEAK_WEIGHT if token in weak else 1.0)
             else:
                 known.append(corrected)
-                lost += 0.0 if corrected == token else CORRECTION_PENALTY * self.idf[corrected]
-        return known, unknown, lost
+                key = corrected
+                penalty = 0.0 if corrected == token else CORRECTION_PENALTY * self.idf[corrected]
+                weights[key] = max(weights.get(key, 0.0), self.idf[corrected] + penalty)
+            tokens.append(key)
+        return Query(tuple(tokens), weights, tuple(known), tuple(unknown))
 
-    def _score(self, query: list[str], name: tuple[str, ...], lost: float) -> float:
-        """Harmonic mean of IDF-weighted recall of the name and precision of the query, plus bigram order.
+    def _window_weight(self, query: Query, common: set[str]) -> float:
+        """Weight of the distinct words in the shortest stretch of the query that holds every matched word."""
+        need = len(common)
+        counts: Counter[str] = Counter()
+        have = 0
+        best: tuple[int, int] = (0, len(query.tokens))
+        left = 0
+        for right, token in enumerate(query.tokens):
+            if token in common:
+                counts[token] += 1
+                have += counts[token] == 1
+            while have == need:
+                if right - left < best[1] - best[0]:
+                    best = (left, right + 1)
+                gone = query.tokens[left]
+                if gone in common:
+                    counts[gone] -= 1
+                    have -= counts[gone] == 0
+                left += 1
+        return sum(query.weights[t] for t in set(query.tokens[best[0] : best[1]]))
 
-        Words the index does not know, and typo corrections, weigh on precision (`lost`), so a question
-        about something outside the catalogue does not ride on one or two common words.
+    def _score(self, query: Query, total: float, name: tuple[str, ...]) -> tuple[float, set[str]]:
+        """Harmonic mean of the name's IDF-weighted recall and the query's precision, plus word order.
+
+        Precision is the better of the whole question's and, discounted, that of the shortest stretch holding
+        the matched words: a long question with personal context is judged by the part that names a procedure.
         """
-        qset, nset = set(query), set(name)
-        common = qset & nset
+        nset = set(name)
+        common = set(query.tokens) & nset
         if not common:
-            return 0.0
-        recall = sum(self.idf[t] for t in common) / sum(self.idf[t] for t in nset)
-        precision = sum(self.idf[t] for t in common) / (sum(self.idf[t] for t in qset) + lost)
+            return 0.0, common
+        matched = sum(self.idf[t] for t in common)
+        recall = matched / sum(self.idf[t] for t in nset)
+        precision = matched / total
+        if precision < 1.0 and len(common) > 1:  # a single word is no phrase: judged on the whole question
+            window = matched / self._window_weight(query, common)
+            precision = max(precision, WINDOW_SHARE * window + (1 - WINDOW_SHARE) * precision)
         f1 = 2 * recall * precision / (recall + precision)
         name_bigrams = set(pairwise(name))
         if name_bigrams:
-            order = len(name_bigrams & set(pairwise(query))) / len(name_bigrams)
+            order = len(name_bigrams & set(pairwise(query.tokens))) / len(name_bigrams)
             f1 = 0.9 * f1 + 0.1 * order
-        return f1
+        return f1, common
 
     def search(self, text: str, limit: int = 5) -> list[Hit]:
         """Best-scoring entries for the text, one hit per entry, highest first."""
-        query, _, lost = self._analyse(text)
-        if not query:
+        return self.search_query(self.analyse(text), limit)
+
+    def search_query(self, query: Query, limit: int = 5) -> list[Hit]:
+        """Best-scoring entries for an analysed query.
+
+        An entry's score is its best name's, raised by how much of the question all its names together explain
+        (aliases name different facets: "mất bằng" and "bản sao bằng tốt nghiệp" together beat one name alone).
+        """
+        if not query.known:
             return []
-        best: dict[str, Hit] = {}
-        for entry, name, tokens in self._names:
-            score = self._score(query, tokens, lost)
-            if score > 0 and (entry.slug not in best or score > best[entry.slug].score):
-                best[entry.slug] = Hit(entry.kind, entry.slug, entry.title, round(score, 4), name)
-        return sorted(best.values(), key=lambda h: (-h.score, h.slug))[:limit]
+        total = sum(query.weights.values())
+        candidates = sorted({i for t in set(query.known) for i in self._postings.get(t, ())})
+        best: dict[str, tuple[float, str, Entry, int]] = {}
+        covered: dict[str, set[str]] = {}
+        for i in candidates:
+            entry, name, tokens = self._names[i]
+            score, common = self._score(query, total, tokens)
+            covered.setdefault(entry.slug, set()).update(common)
+            if score > 0 and (entry.slug not in best or score > best[entry.slug][0]):
+                best[entry.slug] = (score, name, entry, len(tokens) if common == set(tokens) else 0)
+        known_weight = sum(self.idf[t] for t in set(query.known)) or 1.0
+        hits = []
+        for slug, (score, name, entry, whole) in best.items():
+            coverage = sum(self.idf[t] for t in covered[slug]) / known_weight
+            final = (1 - COVERAGE_SHARE) * score + COVERAGE_SHARE * coverage
+            hits.append(Hit(entry.kind, slug, entry.title, round(final, 4), name, tuple(sorted(covered[slug])), whole))
+        return sorted(hits, key=lambda h: (-h.score, h.slug))[:limit]

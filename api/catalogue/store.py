@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.catalogue.search import Entry, SearchIndex
+from api.catalogue.search import Entry, SearchIndex, lexicon
 from api.models import CatalogueMeta, ProcedureRow, SourceRow, TopicRow
 
 
@@ -55,14 +55,15 @@ def _build(session: Session, version: int) -> Snapshot:
         for slug, d in procedures.items()
     ]
     topic_entries = [Entry("topic", slug, d["title"], (d["title"], *d.get("aliases", []))) for slug, d in topics.items()]
+    words = lexicon([procedures, topics])
     return Snapshot(
         version=version,
         site=dict(meta.site) if meta else {},
         procedures=procedures,
         topics=topics,
         sources=sources,
-        procedure_index=SearchIndex("procedure", proc_entries),
-        topic_index=SearchIndex("topic", topic_entries),
+        procedure_index=SearchIndex("procedure", proc_entries, words),
+        topic_index=SearchIndex("topic", topic_entries, words),
     )
 
 

@@ -1,4 +1,4 @@
-"""Catalogue endpoints: procedures, topics, sources, site settings and free-text search."""
+"""Catalogue endpoints: procedures, topics, sources, site settings, free-text search and the one-call resolver."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
-from api.catalogue.loader import SOURCE_KEYS
-from api.deps import SettingsDep, SnapshotDep
+from api.catalogue.resolve import decide, resolve, with_sources
+from api.deps import SnapshotDep
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 
@@ -60,25 +60,6 @@ def _summary(data: dict[str, Any]) -> ProcedureSummary:
     )
 
 
-def _used_sources(data: Any, registry: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """The registry entries a document cites, in order of first citation."""
-    seen: dict[str, None] = {}
-
-    def walk(obj: Any) -> None:
-        if isinstance(obj, dict):
-            for key, value in obj.items():
-                if key in SOURCE_KEYS and isinstance(value, list):
-                    seen.update(dict.fromkeys(value))
-                else:
-                    walk(value)
-        elif isinstance(obj, list):
-            for value in obj:
-                walk(value)
-
-    walk(data)
-    return [{"id": sid, **registry[sid]} for sid in seen if sid in registry]
-
-
 @router.get("/procedures", response_model=list[ProcedureSummary])
 def list_procedures(
     snap: SnapshotDep,
@@ -112,7 +93,7 @@ def get_procedure(key: str, snap: SnapshotDep) -> dict[str, Any]:
     data = snap.procedures.get(key) or next((d for d in snap.procedures.values() if d.get("code") == key), None)
     if data is None:
         raise HTTPException(status_code=404, detail=f"no procedure '{key}'")
-    return {**data, "source_list": _used_sources(data, snap.sources)}
+    return with_sources(data, snap.sources)
 
 
 @router.get("/topics")
@@ -127,7 +108,7 @@ def get_topic(slug: str, snap: SnapshotDep) -> dict[str, Any]:
     data = snap.topics.get(slug)
     if data is None:
         raise HTTPException(status_code=404, detail=f"no topic '{slug}'")
-    return {**data, "source_list": _used_sources(data, snap.sources)}
+    return with_sources(data, snap.sources)
 
 
 @router.get("/fields")
@@ -149,24 +130,42 @@ def get_site(snap: SnapshotDep) -> dict[str, Any]:
 @router.get("/search", response_model=SearchResult)
 def search(
     snap: SnapshotDep,
-    settings: SettingsDep,
     q: str = Query(..., min_length=1, max_length=10_000),
     limit: int = Query(5, ge=1, le=20),
 ) -> SearchResult:
-    """Resolve free text (any accents, typos, abbreviations, aliases) to ranked procedures and topics."""
+    """Rank procedures and topics for free text (the resolver's engine; `status` is its decision)."""
     known, unknown = snap.procedure_index.split_query(q)
     procs = snap.procedure_index.search(q, limit=limit)
     topics = snap.topic_index.search(q, limit=limit)
-    threshold = settings.search_min_score
+    res = decide(snap, q)
     status: Literal["match", "ambiguous", "none"] = "none"
-    if procs and procs[0].score >= threshold:
-        close = len(procs) > 1 and procs[0].score - procs[1].score < settings.search_ambiguity_gap
-        status = "ambiguous" if close else "match"
+    if res.decision == "answer" and res.kind == "procedure":
+        status = "match"
+    elif res.decision == "choose" and any(c.kind == "procedure" for c in res.candidates or []):
+        status = "ambiguous"
     return SearchResult(
         query=q[:200],
         status=status,
         known_tokens=known,
         unknown_tokens=unknown,
-        procedures=[SearchHit(**vars(h)) for h in procs],
-        topics=[SearchHit(**vars(h)) for h in topics],
+        procedures=[SearchHit(**_hit(h)) for h in procs],
+        topics=[SearchHit(**_hit(h)) for h in topics],
     )
+
+
+def _hit(hit: Any) -> dict[str, Any]:
+    return {"kind": hit.kind, "slug": hit.slug, "title": hit.title, "score": hit.score, "matched_name": hit.matched_name}
+
+
+@router.get("/resolve")
+def resolve_message(
+    snap: SnapshotDep,
+    q: str = Query("", max_length=10_000, description="the user's message"),
+    focus: str | None = Query(None, max_length=200, description="slug of the procedure in focus (the conversation's slot)"),
+    intent: str | None = Query(None, max_length=100, description="the Rasa intent"),
+    confidence: float = Query(0.0, ge=0.0, le=1.0, description="the Rasa intent's confidence"),
+    last_aspect: str | None = Query(None, max_length=40, description="the aspect answered last"),
+    pick: str | None = Query(None, max_length=200, description="a slug the user picked (button, entity)"),
+) -> dict[str, Any]:
+    """One message → one decision (answer / choose / not_found) with the procedure or topic and site embedded."""
+    return resolve(snap, q, focus=focus, intent=intent, confidence=confidence, last_aspect=last_aspect, pick=pick)

@@ -1,0 +1,333 @@
+"""One resolution step per message: which procedure or topic, which aspect, and whether to answer, offer or decline.
+
+Every decision the assistant makes about a catalogue question is taken here, with one set of thresholds, so
+the actions only render what this returns (one API call per turn).
+"""
+
+from __future__ import annotations
+
+import functools
+import pathlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import yaml
+
+from api.catalogue.loader import SOURCE_KEYS
+from api.catalogue.search import Hit, Query, word_set
+from api.catalogue.store import Snapshot
+from textnorm import normalize
+
+Decision = Literal["answer", "choose", "not_found"]
+_ASPECTS_FILE = pathlib.Path(__file__).with_name("aspects.yml")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_NATIONAL_CODE = re.compile(r"(?<![\d.])\d\.\d{6}(?![\d.])")
+HIDDEN_STATUSES = ("not_a_procedure",)
+REPLACED_STATUSES = ("abolished", "merged")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The only thresholds of the assistant's understanding (scores are 0..1, see search.SearchIndex)."""
+
+    answer: float = 0.62  # the best match answers from this score...
+    gap: float = 0.08  # ...when the next one is at least this far behind (else: offer the close ones)
+    choose: float = 0.4  # below `answer`, from this score the best ones are offered as choices
+    intent_confidence: float = 0.5  # the classifier's aspect counts from this confidence
+    organization_penalty: float = 0.06  # organisation-facing procedures rank below citizen ones
+    unknown_words_not_found: int = 3  # this many words the catalogue does not know: a question about something else
+    max_candidates: int = 3
+
+
+THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class AspectData:
+    """aspects.yml, normalised: intent map, protected phrases, phrases per aspect in priority order, topics."""
+
+    intents: dict[str, str]
+    keep: tuple[tuple[str, ...], ...]
+    phrases: tuple[tuple[str, tuple[str, ...]], ...]  # (aspect, phrase words), longest first
+    order: tuple[str, ...]
+    topic_for_aspect: dict[str, str]
+    deadline_words: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=1)
+def aspect_data() -> AspectData:
+    """Load aspects.yml once."""
+    data = yaml.safe_load(_ASPECTS_FILE.read_text(encoding="utf-8"))
+    order = tuple(data["phrases"])
+    phrases = [(aspect, tuple(normalize(p).split())) for aspect in order for p in data["phrases"][aspect]]
+    phrases.sort(key=lambda ap: (-len(ap[1]), order.index(ap[0])))
+    return AspectData(
+        intents=dict(data["intents"]),
+        keep=tuple(sorted((tuple(normalize(p).split()) for p in data["keep"]), key=len, reverse=True)),
+        phrases=tuple(phrases),
+        order=order,
+        topic_for_aspect=dict(data["topic_for_aspect"]),
+        deadline_words=tuple(normalize(w) for w in data["deadline_words"]),
+    )
+
+
+def _find(words: list[str], phrase: tuple[str, ...], taken: list[bool]) -> list[int]:
+    """Start positions where the phrase occurs on words not yet taken."""
+    n = len(phrase)
+    return [i for i in range(len(words) - n + 1) if tuple(words[i : i + n]) == phrase and not any(taken[i : i + n])]
+
+
+def split_aspect(text: str) -> tuple[str | None, str | None, str]:
+    """(specific aspect, overview-phrase aspect, the text without its aspect phrases) for one message."""
+    data = aspect_data()
+    raw = _WORD.findall(unicodedata.normalize("NFC", text[:2000].lower()))
+    words: list[str] = []
+    owner: list[int] = []  # normalised word → index of the raw word it came from
+    for i, word in enumerate(raw):
+        for part in normalize(word).split():
+            words.append(part)
+            owner.append(i)
+    taken = [False] * len(words)
+    for phrase in data.keep:
+        for start in _find(words, phrase, taken):
+            taken[start : start + len(phrase)] = [True] * len(phrase)
+    kept = list(taken)
+    found: list[str] = []
+    for aspect, phrase in data.phrases:
+        for start in _find(words, phrase, taken):
+            taken[start : start + len(phrase)] = [True] * len(phrase)
+            found.append(aspect)
+    drop = {owner[i] for i, t in enumerate(taken) if t and not kept[i]}
+    rest = " ".join(word for i, word in enumerate(raw) if i not in drop)
+    specific = next((a for a in found if a != "overview"), None)  # found is longest phrase first
+    return specific, ("overview" if "overview" in found else None), rest
+
+
+def choose_aspect(text: str, intent: str | None, confidence: float, last_aspect: str | None) -> tuple[str, str, bool]:
+    """(aspect, text left to search, whether the message said anything about the aspect)."""
+    specific, overview, rest = split_aspect(text)
+    by_intent = aspect_data().intents.get(intent or "") if confidence >= THRESHOLDS.intent_confidence else None
+    if specific:
+        return specific, rest, True
+    if by_intent and by_intent != "overview":
+        return by_intent, rest, True
+    if overview or by_intent:
+        return "overview", rest, True
+    return last_aspect or "overview", rest, False
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A ranked procedure or topic, its score after the audience penalty, and whether it was matched specifically."""
+
+    kind: Literal["procedure", "topic"]
+    slug: str
+    title: str
+    score: float
+    specific: bool
+    matched: frozenset[str] = frozenset()
+
+
+def _specific(hit: Hit) -> bool:
+    """A match on generic words only ("hồ sơ", "học", "trường", a grade) never picks an entry on its own.
+
+    A whole name of three words or more ("thi vào lớp 10") is a phrase, specific even when each word is generic.
+    """
+    generic = word_set("generic")
+    return hit.whole_name >= 3 or any(token not in generic and not token.isdigit() for token in hit.matched)
+
+
+def rank(snap: Snapshot, procedure_query: Query, topic_query: Query) -> list[Candidate]:
+    """Procedures and topics in one list, best first; hidden records dropped, replaced ones mapped to successors."""
+    best: dict[tuple[str, str], Candidate] = {}
+    for hit in snap.procedure_index.search_query(procedure_query, limit=12):
+        doc = snap.procedures.get(hit.slug) or {}
+        slug = hit.slug
+        if doc.get("status") in HIDDEN_STATUSES:
+            continue
+        if doc.get("status") in REPLACED_STATUSES and doc.get("successor") in snap.procedures:
+            slug = doc["successor"]
+            doc = snap.procedures[slug]
+        penalty = THRESHOLDS.organization_penalty if doc.get("audience") == "organization" else 0.0
+        score = round(hit.score - penalty, 4)
+        cand = Candidate("procedure", slug, doc.get("name", hit.title), score, _specific(hit), frozenset(hit.matched))
+        key = ("procedure", slug)
+        if key not in best or cand.score > best[key].score:
+            best[key] = cand
+    for hit in snap.topic_index.search_query(topic_query, limit=6):
+        best[("topic", hit.slug)] = Candidate("topic", hit.slug, hit.title, hit.score, _specific(hit), frozenset(hit.matched))
+    return sorted(best.values(), key=lambda c: (-c.score, c.kind, c.slug))
+
+
+def with_sources(doc: dict[str, Any], registry: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The document with `source_list`: the registry entries it cites, in order of first citation."""
+    seen: dict[str, None] = {}
+
+    def walk(obj: Any) -> None:
+        if isinstance(obj, dict):
+            for key, value in obj.items():
+                if key in SOURCE_KEYS and isinstance(value, list):
+                    seen.update(dict.fromkeys(value))
+                else:
+                    walk(value)
+        elif isinstance(obj, list):
+            for value in obj:
+                walk(value)
+
+    walk(doc)
+    return {**doc, "source_list": [{"id": sid, **registry[sid]} for sid in seen if sid in registry]}
+
+
+@dataclass
+class Resolution:
+    """What to do with one message (the JSON of GET /api/v1/resolve)."""
+
+    decision: Decision
+    reason: str
+    aspect: str
+    kind: Literal["procedure", "topic"] | None = None
+    slug: str | None = None
+    candidates: list[Candidate] | None = None
+    replaced: dict[str, Any] | None = None
+
+
+def _procedure_slug(snap: Snapshot, key: str) -> tuple[str | None, dict[str, Any] | None]:
+    """A procedure by slug or national code, following a replaced one to its successor: (slug, replaced record)."""
+    doc = snap.procedures.get(key) or next((d for d in snap.procedures.values() if d.get("code") == key), None)
+    if doc is None or doc.get("status") in HIDDEN_STATUSES:
+        return None, None
+    if doc.get("status") in REPLACED_STATUSES and doc.get("successor") in snap.procedures:
+        return doc["successor"], {"slug": doc["slug"], "name": doc["name"], "status": doc["status"]}
+    return doc["slug"], None
+
+
+def decide(
+    snap: Snapshot,
+    text: str,
+    focus: str | None = None,
+    intent: str | None = None,
+    confidence: float = 0.0,
+    last_aspect: str | None = None,
+    pick: str | None = None,
+) -> Resolution:
+    """The one decision: answer (which entry, which aspect), offer the close candidates, or say it is not here."""
+    t = THRESHOLDS
+    command = text.startswith("/")
+    aspect, rest, asked = choose_aspect("" if command else text, intent, 1.0 if command else confidence, last_aspect)
+    focus_slug, _ = _procedure_slug(snap, focus) if focus else (None, None)
+    if pick:
+        slug, replaced = _procedure_slug(snap, pick)
+        if slug:
+            return Resolution("answer", "pick", aspect, "procedure", slug, replaced=replaced)
+        if pick in snap.topics:
+            return Resolution("answer", "pick", aspect, "topic", pick)
+    for code in _NATIONAL_CODE.findall("" if command else text):
+        slug, replaced = _procedure_slug(snap, code)
+        if slug:
+            return Resolution("answer", "code", aspect if asked else "overview", "procedure", slug, replaced=replaced)
+    if command or not rest.strip():
+        return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown=0)
+
+    procedure_query = snap.procedure_index.analyse(rest)
+    ranked = rank(snap, procedure_query, snap.topic_index.analyse(rest))
+    named = [c for c in ranked if c.specific and c.score >= t.choose]
+    if named:
+        top = named[0]
+        # A close candidate whose matched words the best one also matched adds no doubt: the best explains more.
+        close = [c for c in named if c.score >= top.score - t.gap and (c is top or not c.matched <= top.matched)]
+        if focus_slug and any(c.kind == "procedure" and c.slug == focus_slug for c in close):
+            return Resolution("answer", "focus", aspect, "procedure", focus_slug)
+        if top.score >= t.answer and len(close) == 1:
+            return _answer(snap, top, aspect, asked)
+        offered = (close if len(close) > 1 else named)[: t.max_candidates]  # weak: the best few, for the user to pick
+        return Resolution("choose", "ambiguous" if len(close) > 1 else "weak", aspect, candidates=offered)
+    unknown = sum(1 for token in procedure_query.unknown if token not in word_set("weak"))
+    return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown)
+
+
+def _answer(snap: Snapshot, top: Candidate, aspect: str, asked: bool) -> Resolution:
+    """Answer the best match; a procedure named without any aspect gets its overview."""
+    if top.kind == "topic":
+        return Resolution("answer", "named", aspect, "topic", top.slug)
+    slug, replaced = _procedure_slug(snap, top.slug)
+    return Resolution("answer", "named", aspect if asked else "overview", "procedure", slug or top.slug, replaced=replaced)
+
+
+def _nothing_named(snap: Snapshot, aspect: str, asked: bool, focus: str | None, intent: str | None, unknown: int) -> Resolution:
+    """No entry named: follow up on the focus, answer the aspect's general topic, ask which, or decline."""
+    if unknown >= THRESHOLDS.unknown_words_not_found:
+        return Resolution("not_found", "no_match", aspect)
+    if focus and (asked or unknown == 0):
+        return Resolution("answer", "focus", aspect, "procedure", focus)
+    topic = aspect_data().topic_for_aspect.get(aspect)
+    if asked and topic in snap.topics:
+        return Resolution("answer", "aspect_topic", aspect, "topic", topic)
+    if aspect == "online_only" and asked:
+        return Resolution("answer", "online_only_list", aspect)
+    if not asked and intent in (None, "nlu_fallback", "out_of_scope"):
+        return Resolution("not_found", "not_understood", aspect)
+    return Resolution("choose", "need_procedure", aspect)
+
+
+def deadline_notes(doc: dict[str, Any]) -> list[str]:
+    """What a procedure record says about time limits: its notes that name a date, a period or a deadline."""
+    words = aspect_data().deadline_words
+    out = []
+    for note in doc.get("notes") or []:
+        value = note.get("value") or ""
+        padded = f" {normalize(value)} "
+        if any(f" {w} " in padded for w in words):
+            out.append(value)
+    return out
+
+
+def resolve(
+    snap: Snapshot,
+    text: str,
+    focus: str | None = None,
+    intent: str | None = None,
+    confidence: float = 0.0,
+    last_aspect: str | None = None,
+    pick: str | None = None,
+) -> dict[str, Any]:
+    """The full answer of GET /api/v1/resolve: the decision with every document the reply needs embedded."""
+    res = decide(snap, text, focus, intent, confidence, last_aspect, pick)
+    out: dict[str, Any] = {
+        "query": text[:200],
+        "decision": res.decision,
+        "reason": res.reason,
+        "kind": res.kind,
+        "slug": res.slug,
+        "aspect": res.aspect,
+        "candidates": [{"kind": c.kind, "slug": c.slug, "title": c.title, "score": c.score} for c in res.candidates or []],
+        "procedure": None,
+        "topic": None,
+        "replaced": res.replaced,
+        "extra": {},
+        "site": snap.site,
+    }
+    if res.kind == "procedure" and res.slug:
+        doc = snap.procedures[res.slug]
+        out["procedure"] = with_sources(doc, snap.sources)
+        if res.aspect == "how_online" and "submit_online_steps" in snap.topics:
+            out["extra"]["steps_topic"] = with_sources(snap.topics["submit_online_steps"], snap.sources)
+        if res.aspect == "deadline":
+            topic = aspect_data().topic_for_aspect.get("deadline")
+            out["extra"]["deadline_notes"] = deadline_notes(doc)
+            out["extra"]["deadline_topic"] = (
+                {"slug": topic, "title": snap.topics[topic]["title"]} if topic in snap.topics else None
+            )
+    elif res.kind == "topic" and res.slug:
+        out["topic"] = with_sources(snap.topics[res.slug], snap.sources)
+    if res.reason == "online_only_list":
+        out["extra"]["online_only"] = [
+            {"slug": s, "name": d["name"]}
+            for s, d in snap.procedures.items()
+            if (d.get("online_only_pilot") or {}).get("value") and d.get("status") not in HIDDEN_STATUSES
+        ]
+    if res.decision != "answer" or res.reason == "online_only_list":
+        order = snap.site.get("popular_procedures", [])
+        out["popular"] = [{"slug": s, "name": snap.procedures[s]["name"]} for s in order if s in snap.procedures]
+    return out

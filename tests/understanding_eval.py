@@ -1,0 +1,162 @@
+"""Score the resolver on tests/eval/ (real questions, must-decline, multi-turn): shared by the tests and the bench."""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from textnorm import fold
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+EVAL_DIR = ROOT / "tests" / "eval"
+
+# (text, focus, last_aspect) → the resolver's JSON (decision, kind, slug, aspect, ...)
+Resolve = Callable[[str, str | None, str | None], dict[str, Any]]
+
+
+def load(name: str) -> list[dict[str, Any]]:
+    """One eval file's entries ([] while it does not exist yet)."""
+    path = EVAL_DIR / name
+    if not path.exists():
+        return []
+    data: list[dict[str, Any]] = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return data
+
+
+def real_questions() -> list[dict[str, Any]]:
+    """Every real citizen question of every real_questions_*.yaml file."""
+    return [q for path in sorted(EVAL_DIR.glob("real_questions_*.yaml")) for q in load(path.name)]
+
+
+def code_to_slug() -> dict[str, str]:
+    """National code (and former codes) → kb slug, read from kb/procedures."""
+    out: dict[str, str] = {}
+    for path in sorted((ROOT / "kb" / "procedures").glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for code in [doc.get("code"), *[f.get("code") for f in doc.get("former_codes") or []]]:
+            if code:
+                out.setdefault(str(code), str(doc["slug"]))
+    return out
+
+
+def accepted(expect: dict[str, Any], also_ok: list[str], codes: dict[str, str]) -> set[str] | None:
+    """The slugs an answer may name (None when the question must be declined)."""
+    if "none" in expect:
+        return None
+    wanted = [expect.get("procedure") or expect.get("topic"), *also_ok]
+    return {codes.get(str(w), str(w)) for w in wanted if w}
+
+
+@dataclass
+class Tally:
+    """Right / total counts with the misses kept for the report."""
+
+    right: int = 0
+    total: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def add(self, ok: bool, what: str) -> None:
+        """Count one case."""
+        self.total += 1
+        self.right += ok
+        if not ok:
+            self.misses.append(what)
+
+    @property
+    def rate(self) -> float:
+        """Share right (1.0 when empty)."""
+        return self.right / self.total if self.total else 1.0
+
+    def __str__(self) -> str:
+        return f"{self.rate:.1%} ({self.right}/{self.total})"
+
+
+def judge(result: dict[str, Any], ok: set[str] | None) -> tuple[bool, bool]:
+    """(right, wrong) for one reply: right = names an accepted entry (or declines when it must); wrong = names another."""
+    answered = result["decision"] == "answer" and result.get("slug")
+    if ok is None:
+        wrong = bool(answered and result.get("kind") == "procedure")
+        return not wrong, wrong
+    if not answered:
+        return False, False
+    return result["slug"] in ok, result["slug"] not in ok
+
+
+@dataclass
+class Report:
+    """Every figure of the understanding benchmark."""
+
+    real: dict[str, Tally] = field(default_factory=dict)  # all, dev, test
+    aspect: Tally = field(default_factory=Tally)
+    wrong: list[str] = field(default_factory=list)  # real questions answered with an entry not accepted
+    plain: Tally = field(default_factory=Tally)  # no diacritics
+    decline: Tally = field(default_factory=Tally)
+    follow_up: Tally = field(default_factory=Tally)
+    first_turn: Tally = field(default_factory=Tally)
+
+
+def evaluate(resolve: Resolve) -> Report:
+    """Run every eval file through `resolve` (the in-process engine or the HTTP endpoint)."""
+    codes = code_to_slug()
+    report = Report(real={"all": Tally(), "dev": Tally(), "test": Tally()})
+    for q in real_questions():
+        ok = accepted(q["expect"], q.get("also_ok") or [], codes)
+        text = str(q["question"])
+        result = resolve(text, None, None)
+        right, wrong = judge(result, ok)
+        what = f"{q['id']}: {result['decision']} {result.get('slug')} (want {sorted(ok) if ok else 'none'})"
+        for split in ("all", str(q.get("split", "test"))):
+            report.real.setdefault(split, Tally()).add(right, what)
+        if wrong:
+            report.wrong.append(what)
+        if ok is not None and q.get("aspect"):
+            report.aspect.add(result["aspect"] == q["aspect"], f"{q['id']}: {result['aspect']} (want {q['aspect']})")
+        plain_text = text if text.isascii() else fold(text)
+        plain_right, _ = judge(resolve(plain_text, None, None), ok)
+        report.plain.add(plain_right, f"{q['id']} (no diacritics)")
+    for q in load("must_decline.yaml"):
+        result = resolve(str(q["question"]), None, None)
+        right, _ = judge(result, None)
+        report.decline.add(right, f"{q['id']}: {result['decision']} {result.get('slug')}")
+    for dialogue in load("multi_turn.yaml"):
+        focus: str | None = None
+        last_aspect: str | None = None
+        for number, turn in enumerate(dialogue["turns"]):
+            expect = turn.get("expect") or {}
+            result = resolve(str(turn["say"]), focus, last_aspect)
+            ok = accepted(expect, turn.get("also_ok") or [], codes)
+            right, _ = judge(result, ok)
+            if ok is not None and expect.get("aspect"):
+                right = right and result["aspect"] == expect["aspect"]
+            what = f"{dialogue['id']}#{number + 1}: {result['decision']} {result.get('slug')} [{result['aspect']}]"
+            (report.first_turn if number == 0 else report.follow_up).add(right, what)
+            if result["decision"] == "answer" and result.get("kind") == "procedure":
+                focus, last_aspect = result["slug"], result["aspect"]
+    return report
+
+
+def in_process() -> Resolve:
+    """The resolver called in-process over a fresh SQLite database loaded from kb/ (API-level figures)."""
+    import tempfile
+
+    from api.catalogue.loader import load_catalogue, read_catalogue
+    from api.catalogue.resolve import resolve
+    from api.catalogue.store import snapshot
+    from api.cli import migrate
+    from api.db import session_factory
+
+    url = f"sqlite:///{tempfile.mkdtemp(prefix='dvc-eval-')}/dvc.db"
+    migrate(url)
+    with session_factory(url)() as session:
+        load_catalogue(session, read_catalogue(ROOT / "kb", ROOT / "site.yaml"))
+        snap = snapshot(session)
+    assert snap is not None
+
+    def run(text: str, focus: str | None, last_aspect: str | None) -> dict[str, Any]:
+        return resolve(snap, text, focus=focus, last_aspect=last_aspect)
+
+    return run
