@@ -42,6 +42,7 @@ KEEP = ("slug", "former_codes", "former_names", "aliases", "priority", "seen_in"
 FILL = ("code", "code_sources", "who_may_request", "conditions", "processing_time", "steps", "result", "online_url")
 # Details a refresh keeps from an existing file when the copy has no detail page for the procedure.
 DETAIL = ("who_may_request", "conditions", "documents", "processing_time", "fee", "channels", "result", "legal_basis")
+TABLE_HEADER = "Tên giấy tờ Mẫu đơn, tờ khai Số lượng"  # the portal's table header, parsed into some document names
 BULLET = re.compile(r"[\w\d]{1,3}[.)]?")  # a step that is only its list number ("1.", "a)")
 STALE = re.compile(r"chưa (đọc|được đối chiếu|có hồ sơ)", re.I)
 REMINDER = "Bản nháp từ bản chụp CSDL quốc gia: một người phải đối chiếu trước khi commit (git diff kb/)."
@@ -88,9 +89,14 @@ def _documents(detail: dict[str, Any], src: list[str]) -> dict[str, Any]:
                 continue
             group = doc.get("group_name") or "default"
             note = None if group == "default" else clean(group)
+            heading, _, rest = name.partition(TABLE_HEADER)
+            if rest.strip():  # a table header parsed into the name: the words before it head a group
+                name, note = rest.strip(), note or clean(heading)
             if kind == "conditional" or doc.get("conditions"):
                 note = note or "Nộp khi thuộc trường hợp nêu trong tên giấy tờ."
-            items.append({"item": name, "quantity": quantity(doc), "note": note, "sources": src})
+            entry = {"item": name, "quantity": quantity(doc), "note": note, "sources": src}
+            if entry not in items:
+                items.append(entry)
     notes = [n for n in (clean(str(x)) for x in detail["documents"].get("notes", [])) if n]
     note = " ".join(notes) or (
         None if items else "Bản chụp CSDL không ghi danh mục hồ sơ (ghi 'Chưa có quy định cụ thể' hoặc để trống)."
