@@ -23,14 +23,18 @@ from api.routers import (
     reports,
 )
 from api.routers.widget import mount_widget
-from api.settings import get_settings
+from api.settings import get_settings, production_problems
 from textnorm.privacy import install_log_masking
 
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """At server start (not import): the first admin account from the environment; then freeze the heap."""
-    bootstrap_admin(get_settings())
+    """At server start (not import): refuse an incomplete production setup, create the first admin; freeze the heap."""
+    settings = get_settings()
+    problems = production_problems(settings)
+    if problems:
+        raise RuntimeError("DVC_PROFILE=production refused to start: " + "; ".join(problems))
+    bootstrap_admin(settings)
     gc.collect()
     gc.freeze()  # the ~120 000 objects of the loaded libraries leave the collector's sight (see api/catalogue/store.py)
     yield

@@ -68,9 +68,7 @@ def production_problems(settings: Settings) -> list[str]:
     """Why this configuration may not run as production (empty when it may, or when the profile is not production)."""
     if settings.profile != "production":
         return []
-    problems = [
-        f"DVC_{name.upper()} is not set ({why})" for name, why in PRODUCTION_NEEDS.items() if not getattr(settings, name)
-    ]
+    problems = [f"DVC_{name.upper()} is not set ({why})" for name, why in PRODUCTION_NEEDS.items() if not getattr(settings, name)]
     if settings.secret_key and len(settings.secret_key) < 32:
         problems.append("DVC_SECRET_KEY is shorter than 32 characters")
     return problems

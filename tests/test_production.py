@@ -104,3 +104,34 @@ def test_full_stack_on_postgresql_and_redis(
     assert sum('"event": "user"' in e for e in events) == 2, "both turns stored once, in order"
     assert "0912 345 678" not in stored and "[S\\u0110T]" in stored, "the phone number was masked before writing"
     assert len(turns) == 2 and all("0912" not in t.text for t in turns), "turn records on PostgreSQL, masked"
+
+
+def test_production_profile_starts_only_complete_and_limits_in_redis(
+    pg_url: str, catalogue: Catalogue, redis_client: redis.Redis, logdir: pathlib.Path
+) -> None:
+    """DVC_PROFILE=production: a missing variable is named and stops the API; complete, two workers count in Redis."""
+    migrate(pg_url)
+    with session_factory(pg_url)() as session:
+        load_catalogue(session, catalogue)
+    prefix = f"dvc-prod-{secrets.token_hex(4)}:"
+    complete = {
+        "DVC_PROFILE": "production", "DVC_DATABASE_URL": pg_url, "DVC_SECRET_KEY": secrets.token_hex(32),
+        "DVC_INTERNAL_TOKEN": secrets.token_hex(8), "DVC_INTEGRATION_TOKEN": secrets.token_hex(8),
+        "DVC_REDIS_URL": REDIS_URL, "DVC_REDIS_PREFIX": prefix, "DVC_LOGIN_MAX_ATTEMPTS": "3",
+    }  # fmt: skip
+    port = servers.free_port()
+    url = f"http://127.0.0.1:{port}"
+    incomplete = servers.base_env(**{k: v for k, v in complete.items() if k != "DVC_REDIS_URL"})
+    refused = servers.service("api-prod-refused", servers.api_args(port), incomplete, f"{url}/health", logdir, 60)
+    with pytest.raises(RuntimeError, match="DVC_REDIS_URL is not set"), refused:
+        pass
+    try:
+        with servers.service("api-prod", servers.api_args(port, 2), servers.base_env(**complete), f"{url}/health", logdir, 60):
+            codes = []
+            for i in range(5):  # a new connection each time: both workers answer
+                with httpx.Client() as client:
+                    codes.append(client.get(f"{url}/api/v1/reports/summary", auth=("ai-do", f"sai-{i}")).status_code)
+            assert codes == [401, 401, 401, 429, 429]
+            assert any(b"login-address" in key for key in redis_client.scan_iter(prefix.rstrip(":") + ":*"))
+    finally:
+        redis_client.delete(*redis_client.keys(prefix.rstrip(":") + ":*") or [prefix])

@@ -149,18 +149,21 @@ def login_retry_after(settings: Settings) -> str:
 
 
 def bootstrap_admin(settings: Settings) -> str | None:
-    """Create (or reset) the first admin from DVC_ADMIN_USER/DVC_ADMIN_PASSWORD at startup; returns its name."""
+    """Create the first admin from DVC_ADMIN_USER/DVC_ADMIN_PASSWORD at startup, only when that account is missing.
+
+    An existing account is left as it is: a restart must not undo a password change or re-enable a disabled admin
+    (`python -m api.cli create-admin` resets a password on purpose). Returns the name when it was created.
+    """
     if not settings.admin_user or not settings.admin_password:
         return None
     from api.db import session_factory  # here, so importing this module touches no database
 
-    for attempt in range(2):  # several API workers start at once: one creates the account, the others update it
-        with session_factory(settings.database_url)() as session:
-            try:
-                upsert_user(session, settings.admin_user, settings.admin_password, "admin")
-                break
-            except IntegrityError:
-                session.rollback()
-                if attempt:
-                    raise
+    with session_factory(settings.database_url)() as session:
+        if session.scalar(select(UserRow.id).where(UserRow.username == settings.admin_user)) is not None:
+            return None
+        try:
+            upsert_user(session, settings.admin_user, settings.admin_password, "admin")
+        except IntegrityError:  # several API workers start at once: another one created it a moment ago
+            session.rollback()
+            return None
     return settings.admin_user
