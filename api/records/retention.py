@@ -1,12 +1,21 @@
-"""Retention: delete conversations older than DVC_RETENTION_DAYS from the API tables and Rasa's tracker store."""
+"""Retention: delete what conversations left behind, older than DVC_RETENTION_DAYS, from every table that holds it.
+
+API records (turns, ratings, feedback, tickets, conversations), the notification outbox, dossier subscriptions,
+the lookup lockout's counters (their keys name senders and addresses) and expired rate-limit windows, and Rasa's
+tracker store. Always by the time of each row, so a long-running conversation loses its old turns too.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, delete, inspect, or_, text
+from sqlalchemy.orm import Session
 
 from api.db import session_factory
+from api.dossiers.models import LookupGuardRow, SubscriptionRow
+from api.notifications.models import NotificationRow
+from api.ratelimit import RateLimitRow
 from api.records.service import now, purge_before
 from api.settings import Settings
 
@@ -20,22 +29,32 @@ def _engine_url(url: str) -> str:
 
 
 def purge_tracker(url: str, cutoff: dt.datetime) -> int:
-    """Delete the events of senders whose latest event is older than `cutoff`; the number of events deleted."""
+    """Delete tracker events older than `cutoff` (whatever the conversation's age); the number deleted."""
     engine = create_engine(_engine_url(url))
     try:
         if not inspect(engine).has_table("events"):
             return 0
         with engine.begin() as conn:
-            result = conn.execute(
-                text(
-                    "DELETE FROM events WHERE sender_id IN "
-                    "(SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff)"
-                ),
-                {"cutoff": cutoff.timestamp()},
-            )
+            result = conn.execute(text("DELETE FROM events WHERE timestamp < :cutoff"), {"cutoff": cutoff.timestamp()})
             return int(result.rowcount)
     finally:
         engine.dispose()
+
+
+def purge_dossier_traces(session: Session, cutoff: dt.datetime, settings: Settings) -> dict[str, int]:
+    """Notifications and subscriptions made before `cutoff`; lockout counters and rate-limit windows no longer in force."""
+    current = now()
+    idle = current - dt.timedelta(seconds=settings.lookup_max_lock_seconds)  # the lockout forgets a key after this
+    guard_over = or_(LookupGuardRow.locked_until.is_(None), LookupGuardRow.locked_until < idle)
+    statements = {
+        "notifications": delete(NotificationRow).where(NotificationRow.created_at < cutoff),
+        "dossier_subscriptions": delete(SubscriptionRow).where(SubscriptionRow.created_at < cutoff),
+        "dossier_lookup_guards": delete(LookupGuardRow).where(LookupGuardRow.updated_at < max(idle, cutoff), guard_over),
+        "rate_limits": delete(RateLimitRow).where(RateLimitRow.expires_at < current.timestamp()),
+    }
+    counts = {name: int(session.execute(statement).rowcount) for name, statement in statements.items()}  # type: ignore[attr-defined]
+    session.commit()
+    return counts
 
 
 def purge(settings: Settings, at: dt.datetime | None = None) -> dict[str, int]:
@@ -43,5 +62,6 @@ def purge(settings: Settings, at: dt.datetime | None = None) -> dict[str, int]:
     cutoff = (at or now()) - dt.timedelta(days=settings.retention_days)
     with session_factory(settings.database_url)() as session:
         counts = purge_before(session, cutoff)
+        counts.update(purge_dossier_traces(session, cutoff, settings))
     counts["tracker_events"] = purge_tracker(settings.tracker_db_url, cutoff)
     return counts

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 import yaml
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -203,11 +203,21 @@ def answer_feedback(session: Session, item: FeedbackRow, answer: str, by: str) -
 
 
 def purge_before(session: Session, cutoff: dt.datetime) -> dict[str, int]:
-    """Delete conversations last seen before `cutoff` with everything recorded for them; counts per table."""
+    """Delete every record made before `cutoff`, and the conversations last seen before it; counts per table.
+
+    By the time of each record, not of the conversation: a conversation that began years ago and is still active
+    keeps only its recent turns.
+    """
     old = select(ConversationRow.id).where(ConversationRow.last_seen < cutoff).scalar_subquery()
+    dated = (
+        (TurnRow, TurnRow.at),
+        (RatingRow, RatingRow.at),
+        (FeedbackRow, FeedbackRow.created_at),
+        (TicketRow, TicketRow.created_at),
+    )
     counts: dict[str, int] = {}
-    for model in (TurnRow, RatingRow, FeedbackRow, TicketRow):
-        result = session.execute(delete(model).where(model.conversation_id.in_(old)))
+    for model, at in dated:
+        result = session.execute(delete(model).where(or_(at < cutoff, model.conversation_id.in_(old))))
         counts[model.__tablename__] = int(result.rowcount)  # type: ignore[attr-defined]
     result = session.execute(delete(ConversationRow).where(ConversationRow.last_seen < cutoff))
     counts["conversations"] = int(result.rowcount)  # type: ignore[attr-defined]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import pathlib
+import sqlite3
 import time
 from collections.abc import Iterator
 
@@ -18,7 +20,14 @@ from actions.http import path_part, slug_or_none
 from api.admin.exports import Table, safe_cell, to_csv, to_xlsx
 from api.catalogue.loader import Catalogue
 from api.db import session_factory
-from api.records.models import TurnRow
+from api.dossiers.demo import seed_demo
+from api.dossiers.models import DossierRow, LookupGuardRow, SubscriptionRow
+from api.notifications.models import NotificationRow
+from api.ratelimit import RateLimitRow
+from api.records import service
+from api.records.models import ConversationRow, TurnRow
+from api.records.retention import purge
+from api.settings import Settings
 from tests import servers
 from tests.api import records_servers as rs
 
@@ -41,8 +50,6 @@ def turn(sender: str, **extra: object) -> dict[str, object]:
 
 
 def turns_of(db: str, prefix: str) -> int:
-    from api.records.models import ConversationRow
-
     with session_factory(db)() as s:
         query = select(func.count()).select_from(TurnRow).join(ConversationRow).where(ConversationRow.sender.like(prefix + "%"))
         return int(s.scalar(query) or 0)
@@ -134,3 +141,46 @@ def test_records_client_queue_is_bounded(monkeypatch: pytest.MonkeyPatch) -> Non
         return pending, dropped
 
     assert asyncio.run(scenario()) == (5, 3)
+
+
+def test_purge_covers_every_table_with_conversation_data(tmp_path: pathlib.Path, catalogue: Catalogue) -> None:
+    db = rs.fresh_db(tmp_path, catalogue)
+    current = dt.datetime.now(dt.UTC)
+    old = current - dt.timedelta(days=400)
+    with session_factory(db)() as s:
+        seed_demo(s)
+        dossier_id = s.scalars(select(DossierRow.id)).first()
+        service.record_turn(s, "web:long-running", "câu hỏi năm ngoái", "ask_fee", None, None, True, at=old)
+        service.record_turn(s, "web:long-running", "câu hỏi hôm nay", "ask_fee", None, None, True, at=current)
+        service.add_rating(s, "web:long-running", 2, None, None, at=old)
+        service.add_feedback(s, "web:long-running", "feedback", "góp ý cũ", at=old)
+        service.create_ticket(s, "web:long-running", "hỏi cũ", None, at=old)
+        service.record_turn(s, "web:gone", "cũ", "ask_fee", None, None, True, at=old)
+        s.add_all([
+            NotificationRow(recipient="web:long-running", kind="status", text="cũ", created_at=old),
+            NotificationRow(recipient="web:long-running", kind="status", text="mới", created_at=current),
+            SubscriptionRow(dossier_id=dossier_id, recipient="web:gone", created_at=old),
+            SubscriptionRow(dossier_id=dossier_id, recipient="web:long-running", created_at=current),
+            LookupGuardRow(key="ip:192.0.2.1", failures=3, strikes=1, locked_until=old, updated_at=old),
+            LookupGuardRow(key="sender:web:x", failures=1, strikes=0, locked_until=None, updated_at=current),
+            RateLimitRow(key="login-address:192.0.2.1", count=2, expires_at=old.timestamp()),
+            RateLimitRow(key="login-address:192.0.2.2", count=2, expires_at=current.timestamp() + 300),
+        ])  # fmt: skip
+        s.commit()
+    tracker = tmp_path / "tracker.db"
+    with sqlite3.connect(tracker) as conn:
+        conn.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, timestamp FLOAT, data TEXT)")
+        rows = [("web:long-running", old.timestamp()), ("web:long-running", current.timestamp()), ("web:gone", old.timestamp())]
+        conn.executemany("INSERT INTO events (sender_id, timestamp, data) VALUES (?, ?, '{}')", rows)
+    counts = purge(Settings(database_url=db, tracker_db_url=f"sqlite:///{tracker}", retention_days=365))
+    assert counts == {
+        "turns": 2, "ratings": 1, "feedback": 1, "tickets": 1, "conversations": 1, "notifications": 1,
+        "dossier_subscriptions": 1, "dossier_lookup_guards": 1, "rate_limits": 1, "tracker_events": 2,
+    }  # fmt: skip
+    with session_factory(db)() as s:
+        assert [t for (t,) in s.execute(select(TurnRow.text))] == ["câu hỏi hôm nay"], "the old turn of a live conversation went"
+        assert [r for (r,) in s.execute(select(ConversationRow.sender))] == ["web:long-running"]
+        assert [r for (r,) in s.execute(select(SubscriptionRow.recipient))] == ["web:long-running"]
+        assert [r for (r,) in s.execute(select(LookupGuardRow.key))] == ["sender:web:x"]
+    with sqlite3.connect(tracker) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM events").fetchone() == (1,)
