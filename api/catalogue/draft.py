@@ -243,6 +243,9 @@ def merge(existing: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
     for key in KEEP:
         if key in existing:
             merged[key] = existing[key]
+    for key in ("field", "agency"):  # the copy leaves them blank for some rows: keep what another source said
+        if not (fresh.get(key) or {}).get("value") and (existing.get(key) or {}).get("value"):
+            merged[key] = existing[key]
     if fresh.get("documents") is None:  # the copy has no detail page: keep details sourced elsewhere
         for key in DETAIL:
             if existing.get(key) and (key != "fee" or existing[key].get("kind") != "unknown"):
@@ -255,11 +258,7 @@ def merge(existing: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
         merged["online_level"] = {"value": None, "note": None, "history": history}
     elif "online_level" in existing:
         merged["online_level"] = existing["online_level"]
-    kept_notes = [
-        n
-        for n in existing.get("notes", [])
-        if any(not s.startswith(("S_", "N00")) for s in n.get("sources", [])) and not STALE.search(n.get("value") or "")
-    ]
+    kept_notes = [n for n in existing.get("notes", []) if not STALE.search(n.get("value") or "")]
     merged["notes"] = [*merged.get("notes", []), *[n for n in kept_notes if n not in merged.get("notes", [])]]
     return merged
 
