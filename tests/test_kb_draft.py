@@ -48,7 +48,7 @@ def test_fee_amounts_are_read_from_the_descriptions_without_noise(records: dict[
     assert "250.000 đồng" in proc["fee"]["value"] and "500.000 đồng" in proc["fee"]["value"]
     time = proc["processing_time"]
     assert "Phí:" not in (time["note"] or "") + "".join(p.get("note") or "" for p in time["per_channel"])
-    assert proc["verified"], "documents, time and fee are all in the copy"
+    assert proc["verified"] and proc["confidence"] == "low", "documents, time and fee are all in the copy; not yet reviewed"
 
 
 def test_free_procedure_with_clear_time_is_verified(records: dict[str, NationalRecord]) -> None:
@@ -93,11 +93,12 @@ def test_merge_keeps_what_people_curated(records: dict[str, NationalRecord]) -> 
     assert merged["former_names"] == ["Thành lập trường THPT (tên cũ)"] and merged["code"] == "1.012944"
     assert merged["online_level"]["history"] and all("chưa được đối chiếu" not in n["value"] for n in merged["notes"])
     detailed = draft(records["2.002857"], "N07", "xin_hoc_lai")
-    documents = {"items": [], "summary": "giữ nguyên", "sources": ["N07", "P12"]}
-    kept = merge({"slug": "xin_hoc_lai", "verified": True, "steps": [], "documents": documents}, detailed)
-    assert kept["documents"] == documents and kept["steps"], "a curated file (P*/L* sources) only gets empty fields filled"
-    redrafted = merge({"slug": "xin_hoc_lai", "verified": True, "documents": {**documents, "sources": ["N07"]}}, detailed)
-    assert redrafted["documents"] == detailed["documents"], "a file drafted from the copy alone follows the copy"
+    documents = {"items": [], "summary": "giữ nguyên", "sources": ["N07"]}
+    reviewed = {"slug": "xin_hoc_lai", "verified": True, "confidence": "medium", "steps": [], "documents": documents}
+    kept = merge(reviewed, detailed)
+    assert kept["documents"] == documents and kept["steps"], "a reviewed file (confidence medium/high) only gets gaps filled"
+    redrafted = merge({**reviewed, "confidence": "low"}, detailed)
+    assert redrafted["documents"] == detailed["documents"], "an unreviewed draft follows the copy"
 
 
 def test_existing_registry_ids_are_reused() -> None:

@@ -15,7 +15,6 @@ from typing import Any
 
 import yaml
 
-from api.catalogue.loader import SOURCE_KEYS
 from api.catalogue.national import (
     PIPELINE_BLOB,
     SNAPSHOT_DATE,
@@ -222,13 +221,13 @@ def draft(record: NationalRecord, sid: str, slug: str) -> dict[str, Any]:
     docs, time, fee = proc.get("documents"), proc.get("processing_time"), proc["fee"]
     proc["verified"] = bool(docs and docs["items"] and time and time["value"] and fee["kind"] != "unknown")
     proc["checked_on"] = dt.date.fromisoformat(SNAPSHOT_DATE)
-    proc["confidence"] = "medium" if proc["verified"] else "low"
+    proc["confidence"] = "low"  # a reviewer raises it; medium/high marks a reviewed file that refreshes only fill
     return {k: v for k, v in proc.items() if v is not None or k in ("documents", "processing_time", "result")}
 
 
 def merge(existing: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
-    """Bring an existing file up to the record; curated files (verified, citing P*/L* sources) only get gaps filled."""
-    if existing.get("verified") and any(re.fullmatch(r"[PL]\d+", ref) for ref in _refs(existing)):
+    """Bring an existing file up to the record; reviewed files (verified, confidence medium/high) only get gaps filled."""
+    if existing.get("verified") and existing.get("confidence") in ("medium", "high"):
         merged = dict(existing)
         for key in FILL:
             if not merged.get(key) and fresh.get(key):
@@ -261,16 +260,6 @@ def merge(existing: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
     kept_notes = [n for n in existing.get("notes", []) if not STALE.search(n.get("value") or "")]
     merged["notes"] = [*merged.get("notes", []), *[n for n in kept_notes if n not in merged.get("notes", [])]]
     return merged
-
-
-def _refs(data: Any) -> list[str]:
-    """Every source ID cited anywhere in a kb mapping."""
-    if isinstance(data, dict):
-        own = [str(v) for k, v in data.items() if k in SOURCE_KEYS for v in v]
-        return own + [r for k, v in data.items() if k not in SOURCE_KEYS for r in _refs(v)]
-    if isinstance(data, list):
-        return [r for v in data for r in _refs(v)]
-    return []
 
 
 class _Dumper(yaml.SafeDumper):
