@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pathlib
 import re
+import shutil
 from typing import Any
 
 import pytest
 import yaml
 
-from api.catalogue.loader import Catalogue
+from api.catalogue.loader import Catalogue, CatalogueError, read_catalogue
 from api.catalogue.national import NationalRecord, audience_of, read_national_db
 from api.catalogue.schema import Procedure
 
@@ -202,3 +203,23 @@ def test_citizen_procedures_people_ask_about_have_aliases(catalogue: Catalogue) 
     for slug, proc in catalogue.procedures.items():
         if proc.audience == "citizen" and proc.status == "current" and proc.code:
             assert proc.aliases, slug
+
+
+def test_status_rules_are_enforced_by_the_schema(catalogue: Catalogue) -> None:
+    base = catalogue.procedures["day_manh_xa_hoi_hoa_dao_tao_tren_mang"].model_dump()
+    with pytest.raises(ValueError, match="successor"):
+        Procedure.model_validate({**base, "status": "merged", "successor": None})
+    with pytest.raises(ValueError, match="never verified nor offered"):
+        Procedure.model_validate({**base, "audience": "citizen"})
+    with pytest.raises(ValueError, match="status_note"):
+        Procedure.model_validate({**base, "status_note": None})
+
+
+def test_unknown_successor_names_the_file(tmp_path: pathlib.Path) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(ROOT / "kb", kb)
+    path = kb / "procedures" / "sap_nhap_giai_the_trung_tam_gdtx.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"(?m)^successor: .*$", "successor: khong_co_thu_tuc_nay", text), encoding="utf-8")
+    with pytest.raises(CatalogueError, match=r"sap_nhap_giai_the_trung_tam_gdtx\.yaml.*khong_co_thu_tuc_nay"):
+        read_catalogue(kb, ROOT / "site.yaml")
