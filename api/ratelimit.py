@@ -68,11 +68,11 @@ class DatabaseStorage(Storage):
         fresh = LIMITS.c.expires_at <= at
         statement = (
             insert(LIMITS)
-            .values(key=key, count=amount, expires_at=at + expiry)
+            .values(key=key, count=max(amount, 0), expires_at=at + expiry)
             .on_conflict_do_update(
                 index_elements=[LIMITS.c.key],
-                set_={
-                    "count": case((fresh, amount), else_=LIMITS.c.count + amount),
+                set_={  # a negative amount (hits given back) never takes a count below 0
+                    "count": case((fresh, max(amount, 0)), (LIMITS.c.count + amount < 0, 0), else_=LIMITS.c.count + amount),
                     "expires_at": case((fresh, at + expiry), else_=LIMITS.c.expires_at),
                 },
             )
