@@ -149,13 +149,13 @@ def notifications_for(api_url: str, recipient: str) -> list[dict[str, Any]]:
 def test_subscribe_then_unsubscribe(rasa: RasaServer, api_url: str) -> None:
     code = new_code()
     seed(api_url, code)
-    user = sender("telegram")
-    rasa.say(user, "tra cứu hồ sơ " + code)
-    rasa.say(user, "5678")
-    assert "em sẽ nhắn" in text_of(rasa.say(user, "/subscribe_dossier"))
+    user = sender("telegram")  # a Telegram chat speaks through the gateway channel
+    rasa.say(user, "tra cứu hồ sơ " + code, channel="gateway")
+    rasa.say(user, "5678", channel="gateway")
+    assert "em sẽ nhắn" in text_of(rasa.say(user, "/subscribe_dossier", channel="gateway"))
     seed(api_url, code, status="result_ready")
     assert notifications_for(api_url, user), "a status change reaches the subscribed chat"
-    assert "đã huỷ thông báo" in text_of(rasa.say(user, "/unsubscribe_dossier"))
+    assert "đã huỷ thông báo" in text_of(rasa.say(user, "/unsubscribe_dossier", channel="gateway"))
     before = len(notifications_for(api_url, user))
     seed(api_url, code, status="result_returned")
     assert len(notifications_for(api_url, user)) == before
@@ -190,3 +190,23 @@ def test_dead_api_gets_an_apology_and_the_digits_are_dropped(dead_api_actions: s
     assert {"event": "slot", "name": "phone_last4", "value": None} in [
         {k: e.get(k) for k in ("event", "name", "value")} for e in result["events"]
     ]
+
+
+def test_the_conversation_that_verified_a_code_keeps_access_while_strangers_lock_it(rasa: RasaServer, api_url: str) -> None:
+    code = new_code()
+    seed(api_url, code)
+    applicant, stranger = sender(), sender()
+    rasa.say(applicant, "tra cứu hồ sơ")
+    rasa.say(applicant, code)
+    assert code in text_of(rasa.say(applicant, "5678"))
+    for i in range(5):  # guesses from invented conversations lock the code for everyone else
+        body = {"code": code, "phone_last4": f"{i:04d}", "sender": sender()}
+        httpx.post(f"{api_url}/api/v1/dossiers/lookup", json=body, headers={"Authorization": f"Bearer {INTERNAL_TOKEN}"})
+    rasa.say(stranger, "tra cứu hồ sơ")
+    rasa.say(stranger, code)
+    locked = text_of(rasa.say(stranger, "5678"))
+    assert "tạm khoá" in locked and "đường dây nóng" in locked, "the locked reply points to the hotline"
+    rasa.say(applicant, "tra cứu hồ sơ")
+    rasa.say(applicant, code)
+    again = text_of(rasa.say(applicant, "5678"))
+    assert code in again and "đang được giải quyết" in again, "the applicant's own conversation still gets its answer"
