@@ -1,4 +1,4 @@
-"""action_answer: one action for every catalogue question; it resolves the procedure, then renders the aspect."""
+"""action_answer: one action for every catalogue question; the API resolves the message, the action renders it."""
 
 from __future__ import annotations
 
@@ -10,21 +10,27 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api_client import ApiUnavailable, CatalogueClient, get_client
-from actions.outcome import MAX_MESSAGE, answer_outcome
+from actions.outcome import MAX_MESSAGE, Outcome, answer_outcome
 from actions.records_client import record_reply
-from actions.render import ASPECTS, Button, bullets, payload, procedure_answer, topic_answer
+from actions.render import Button, bullets, choice_buttons, payload, procedure_answer, topic_answer
 from actions.texts import Texts
 
 logger = logging.getLogger(__name__)
 
 # Static answers that need the Sở's own details (hotline, name) from site.yaml.
 SITE_RESPONSES = {"bot_challenge": "utter_bot_challenge", "out_of_scope": "utter_out_of_scope", "ask_human": "utter_ask_human"}
-# Aspect questions that, with no procedure at all, are really about a general topic.
-TOPIC_FOR_ASPECT = {"how_online": "submit_online_steps", "postal": "postal_service", "online_level": "service_levels"}
+# What to say when the resolver does not answer, by its reason.
+NO_ANSWER_TEXTS = {
+    "ambiguous": "utter_ask_which_procedure",
+    "weak": "utter_ask_which_procedure_weak",
+    "need_procedure": "utter_need_procedure",
+    "no_match": "utter_no_match",
+    "not_understood": "utter_not_understood",
+}
 
 
 class ActionAnswer(Action):
-    """Answers catalogue questions: documents, time, fee, online level, postal, where, how, lists, topics."""
+    """Answers catalogue questions: documents, time, fee, online level, postal, where, how, deadline, lists, topics."""
 
     def name(self) -> str:
         """Name used in the domain and rules."""
@@ -35,187 +41,114 @@ class ActionAnswer(Action):
         texts = Texts(domain)
         client = get_client()
         try:
-            site = await client.site()
-            events = await self._answer(dispatcher, tracker, texts, client, site)
+            events, outcome = await self._answer(dispatcher, tracker, texts, client)
         except ApiUnavailable as exc:
             logger.warning("catalogue API unavailable: %s", exc)
             dispatcher.utter_message(text=texts.get("utter_api_down", hotline=texts.get("utter_fallback_hotline")))
             record_reply(tracker, False)
             return []
-        return events + self._after_answer(dispatcher, tracker, texts, events)
+        return events + self._after_answer(dispatcher, tracker, texts, outcome)
 
     def _after_answer(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, texts: Texts, events: list[EventType]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, texts: Texts, outcome: Outcome
     ) -> list[EventType]:
         """Record the turn; then ask once for a rating after a resolved question, or offer a person after a miss."""
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name") or "nlu_fallback"
         text = str(message.get("text") or "")
-        outcome = answer_outcome(intent, text, events)
         record_reply(tracker, outcome.answered, outcome.procedure_slug, outcome.topic_slug)
         if outcome.resolved and not tracker.get_slot("rating_asked"):
             dispatcher.utter_message(response="utter_ask_rating")
             return [SlotSet("rating_asked", True), SlotSet("handoff_question", None)]
-        if not outcome.answered or intent == "ask_human":
+        if outcome.offer_handoff or intent == "ask_human":
             buttons = [texts.button("utter_button_handoff", "/request_handoff"), texts.button("utter_button_decline", "/decline")]
             dispatcher.utter_message(text=texts.get("utter_offer_handoff"), buttons=buttons)
-            question = text if not outcome.answered and not text.startswith("/") and len(text) <= MAX_MESSAGE else None
-            return [SlotSet("handoff_question", question)]
+            keep = outcome.offer_handoff and not text.startswith("/") and len(text) <= MAX_MESSAGE
+            return [SlotSet("handoff_question", text if keep else None)]
         return [SlotSet("handoff_question", None)]
 
     async def _answer(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        texts: Texts,
-        client: CatalogueClient,
-        site: dict[str, Any],
-    ) -> list[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, texts: Texts, client: CatalogueClient
+    ) -> tuple[list[EventType], Outcome]:
         message = tracker.latest_message or {}
-        intent = (message.get("intent") or {}).get("name") or "nlu_fallback"
+        intent_data = message.get("intent") or {}
+        intent = intent_data.get("name") or "nlu_fallback"
         text = str(message.get("text") or "")
+        plain = Outcome(intent != "nlu_fallback", None, None)
         if len(text) > MAX_MESSAGE:
-            await self._need_procedure(dispatcher, texts, client, "utter_too_long", site)
-            return []
+            result = await client.resolve("")
+            self._popular(dispatcher, texts, result, "utter_too_long")
+            return [], Outcome(False, None, None, offer_handoff=False)
         if intent == "greet":
-            return await self._greet(dispatcher, texts, client, site)
+            site = await client.site()
+            popular = await client.procedures(popular=True)
+            buttons = [{"title": p["name"], "payload": payload("ask_overview", procedure_slug=p["slug"])} for p in popular[:4]]
+            buttons.append(texts.button("utter_button_list", "/list_procedures"))
+            dispatcher.utter_message(text=texts.get("utter_greet", department=site.get("department", "")), buttons=buttons)
+            return [], plain
         if intent in SITE_RESPONSES:
+            site = await client.site()
             buttons = [texts.button("utter_button_list", "/list_procedures")] if intent == "out_of_scope" else []
-            text = texts.get(SITE_RESPONSES[intent], hotline=site.get("hotline", ""), department=site.get("department", ""))
-            dispatcher.utter_message(text=text, buttons=buttons)
-            return []
+            reply = texts.get(SITE_RESPONSES[intent], hotline=site.get("hotline", ""), department=site.get("department", ""))
+            dispatcher.utter_message(text=reply, buttons=buttons)
+            return [], plain
         if intent == "list_procedures":
-            return await self._list(dispatcher, tracker, texts, client)
-        if intent == "ask_topic":
-            return await self._topic(dispatcher, tracker, texts, client, site, text)
+            return await self._list(dispatcher, tracker, texts, client), plain
 
-        entity_slug = next(tracker.get_latest_entity_values("procedure_slug"), None)
-        search: dict[str, Any] = {"status": "none", "procedures": [], "topics": [], "known_tokens": [], "unknown_tokens": []}
-        if not entity_slug and not text.startswith("/"):
-            search = await client.search(text)
+        pick = next(tracker.get_latest_entity_values("procedure_slug"), None)
+        pick = pick or next(tracker.get_latest_entity_values("topic_slug"), None)
+        result = await client.resolve(
+            text,
+            focus=tracker.get_slot("procedure_slug"),
+            intent=intent,
+            confidence=float(intent_data.get("confidence") or 0.0),
+            last_aspect=tracker.get_slot("last_aspect"),
+            pick=pick,
+        )
+        events = self.render(dispatcher, texts, result)
+        return events, answer_outcome(result)
 
-        aspect = ASPECTS.get(intent)
-        if aspect is None:  # inform_procedure, choose_procedure, nlu_fallback: keep the last aspect asked
-            aspect = tracker.get_slot("last_aspect") or "overview"
+    def render(self, dispatcher: CollectingDispatcher, texts: Texts, result: dict[str, Any]) -> list[EventType]:
+        """Turn the resolver's decision into the reply and the slots that carry the focus."""
+        aspect = result["aspect"]
+        site = result.get("site") or {}
+        if result["decision"] == "answer" and result.get("procedure"):
+            proc = result["procedure"]
+            reply, buttons = procedure_answer(texts, aspect, proc, site, result.get("extra") or {}, result.get("replaced"))
+            dispatcher.utter_message(text=reply, buttons=buttons)
+            return [SlotSet("procedure_slug", proc["slug"]), SlotSet("last_aspect", aspect)]
+        if result["decision"] == "answer" and result.get("topic"):
+            topic = result["topic"]
+            buttons = [texts.button("utter_button_list", "/list_procedures")]
+            if topic["slug"] != "vneid_account":
+                buttons.insert(0, texts.button("utter_button_vneid", payload("ask_topic", topic_slug="vneid_account")))
+            dispatcher.utter_message(text=topic_answer(texts, topic), buttons=buttons)
+            return [SlotSet("topic_slug", topic["slug"])]
+        if result["reason"] == "online_only_list":
+            procs = (result.get("extra") or {}).get("online_only") or []
+            if not procs:
+                dispatcher.utter_message(text=texts.get("utter_answer_online_only_none"))
+                return []
+            reply = texts.get("utter_answer_online_only_list", count=len(procs), items=bullets([p["name"] for p in procs]))
+            buttons = [{"title": p["name"], "payload": payload("ask_overview", procedure_slug=p["slug"])} for p in procs[:5]]
+            dispatcher.utter_message(text=reply, buttons=buttons)
+            return []
+        if result["decision"] == "choose" and result.get("candidates"):
+            reply = texts.get(NO_ANSWER_TEXTS.get(result["reason"], "utter_ask_which_procedure"))
+            dispatcher.utter_message(text=reply, buttons=choice_buttons(result["candidates"], aspect))
+            return [SlotSet("last_aspect", aspect)]
+        self._popular(dispatcher, texts, result, NO_ANSWER_TEXTS.get(result["reason"], "utter_need_procedure"))
+        return [SlotSet("last_aspect", aspect)] if result["decision"] == "choose" else []
 
-        if search["status"] == "ambiguous":
-            return self._offer_choice(dispatcher, texts, search["procedures"][:3], aspect)
-
-        slug = entity_slug or (search["procedures"][0]["slug"] if search["status"] == "match" else None)
-        names_something = bool(search["known_tokens"]) or len(search["unknown_tokens"]) > 2
-        if slug is None and intent == "nlu_fallback":
-            return await self._fallback(dispatcher, tracker, texts, client, site, search)
-        if slug is None and names_something:
-            return await self._no_match(dispatcher, texts, client, site)
-        if slug is None:
-            slug = tracker.get_slot("procedure_slug")
-        if slug is None:
-            topic_slug = TOPIC_FOR_ASPECT.get(aspect)
-            if topic_slug:
-                return await self._show_topic(dispatcher, texts, client, topic_slug)
-            if intent == "ask_online_only":
-                return await self._online_only_list(dispatcher, texts, client)
-            return await self._need_procedure(dispatcher, texts, client, "utter_need_procedure", site)
-
-        proc = await client.procedure(slug)
-        if proc is None:
-            return await self._no_match(dispatcher, texts, client, site)
-        extra = {"steps_topic": await client.topic("submit_online_steps")} if aspect == "how_online" else {}
-        reply, buttons = procedure_answer(texts, aspect, proc, site, extra)
-        dispatcher.utter_message(text=reply, buttons=buttons)
-        return [SlotSet("procedure_slug", slug), SlotSet("last_aspect", aspect)]
-
-    async def _popular_buttons(self, texts: Texts, client: CatalogueClient) -> list[Button]:
-        popular = await client.procedures(popular=True)
-        buttons = [{"title": p["name"], "payload": payload("ask_overview", procedure_slug=p["slug"])} for p in popular[:4]]
-        return [*buttons, texts.button("utter_button_list", "/list_procedures")]
-
-    async def _greet(
-        self, dispatcher: CollectingDispatcher, texts: Texts, client: CatalogueClient, site: dict[str, Any]
-    ) -> list[EventType]:
-        text = texts.get("utter_greet", department=site.get("department", ""))
-        dispatcher.utter_message(text=text, buttons=await self._popular_buttons(texts, client))
-        return []
-
-    async def _need_procedure(
-        self, dispatcher: CollectingDispatcher, texts: Texts, client: CatalogueClient, response: str, site: dict[str, Any]
-    ) -> list[EventType]:
-        text = texts.get(response, hotline=site.get("hotline", ""))
-        dispatcher.utter_message(text=text, buttons=await self._popular_buttons(texts, client))
-        return []
-
-    async def _no_match(
-        self, dispatcher: CollectingDispatcher, texts: Texts, client: CatalogueClient, site: dict[str, Any]
-    ) -> list[EventType]:
-        await self._need_procedure(dispatcher, texts, client, "utter_no_match", site)
-        return [SlotSet("procedure_slug", None)]
-
-    def _offer_choice(
-        self, dispatcher: CollectingDispatcher, texts: Texts, hits: list[dict[str, Any]], aspect: str
-    ) -> list[EventType]:
-        intent = next((i for i, a in ASPECTS.items() if a == aspect), "ask_overview")
-        buttons = [{"title": h["title"], "payload": payload(intent, procedure_slug=h["slug"])} for h in hits]
-        dispatcher.utter_message(text=texts.get("utter_ask_which_procedure"), buttons=buttons)
-        return [SlotSet("last_aspect", aspect)]
-
-    async def _fallback(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        texts: Texts,
-        client: CatalogueClient,
-        site: dict[str, Any],
-        search: dict[str, Any],
-    ) -> list[EventType]:
-        topics = search.get("topics") or []
-        if topics and topics[0]["score"] >= 0.6:
-            return await self._show_topic(dispatcher, texts, client, topics[0]["slug"])
-        await self._need_procedure(dispatcher, texts, client, "utter_not_understood", site)
-        return []
-
-    async def _show_topic(
-        self, dispatcher: CollectingDispatcher, texts: Texts, client: CatalogueClient, slug: str
-    ) -> list[EventType]:
-        topic = await client.topic(slug)
-        if topic is None:
-            return await self._choose_topic(dispatcher, texts, client)
-        buttons = [texts.button("utter_button_list", "/list_procedures")]
-        if slug != "vneid_account":
-            buttons.insert(0, texts.button("utter_button_vneid", payload("ask_topic", topic_slug="vneid_account")))
-        dispatcher.utter_message(text=topic_answer(texts, topic), buttons=buttons)
-        return [SlotSet("topic_slug", slug)]
-
-    async def _choose_topic(self, dispatcher: CollectingDispatcher, texts: Texts, client: CatalogueClient) -> list[EventType]:
-        topics = await client.topics()
-        buttons = [{"title": t["title"], "payload": payload("ask_topic", topic_slug=t["slug"])} for t in topics]
-        dispatcher.utter_message(text=texts.get("utter_answer_topic_choose"), buttons=buttons)
-        return []
-
-    async def _topic(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        texts: Texts,
-        client: CatalogueClient,
-        site: dict[str, Any],
-        text: str,
-    ) -> list[EventType]:
-        slug = next(tracker.get_latest_entity_values("topic_slug"), None)
-        if slug is None and not text.startswith("/"):
-            search = await client.search(text)
-            topics = search.get("topics") or []
-            procs = search.get("procedures") or []
-            if topics and topics[0]["score"] >= 0.3:
-                slug = topics[0]["slug"]
-            elif search["status"] == "match":
-                proc = await client.procedure(procs[0]["slug"])
-                if proc:
-                    reply, buttons = procedure_answer(texts, "overview", proc, site)
-                    dispatcher.utter_message(text=reply, buttons=buttons)
-                    return [SlotSet("procedure_slug", proc["slug"]), SlotSet("last_aspect", "overview")]
-        if slug is None:
-            return await self._choose_topic(dispatcher, texts, client)
-        return await self._show_topic(dispatcher, texts, client, slug)
+    def _popular(self, dispatcher: CollectingDispatcher, texts: Texts, result: dict[str, Any], response: str) -> None:
+        """A message with the popular procedures as buttons (the resolver embeds them when it does not answer)."""
+        site = result.get("site") or {}
+        buttons: list[Button] = [
+            {"title": p["name"], "payload": payload("ask_overview", procedure_slug=p["slug"])}
+            for p in (result.get("popular") or [])[:4]
+        ]
+        buttons.append(texts.button("utter_button_list", "/list_procedures"))
+        dispatcher.utter_message(text=texts.get(response, hotline=site.get("hotline", "")), buttons=buttons)
 
     async def _list(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, texts: Texts, client: CatalogueClient
@@ -233,14 +166,4 @@ class ActionAnswer(Action):
             for f in fields[:10]
         ]
         dispatcher.utter_message(text=texts.get("utter_answer_list_fields", count=total), buttons=buttons)
-        return []
-
-    async def _online_only_list(self, dispatcher: CollectingDispatcher, texts: Texts, client: CatalogueClient) -> list[EventType]:
-        procs = await client.procedures(online_only=True)
-        if not procs:
-            dispatcher.utter_message(text=texts.get("utter_answer_online_only_none"))
-            return []
-        text = texts.get("utter_answer_online_only_list", count=len(procs), items=bullets([p["name"] for p in procs]))
-        buttons = [{"title": p["name"], "payload": payload("ask_overview", procedure_slug=p["slug"])} for p in procs[:5]]
-        dispatcher.utter_message(text=text, buttons=buttons)
         return []

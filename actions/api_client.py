@@ -41,9 +41,20 @@ class CatalogueClient:
             self._cache[key] = (time.monotonic(), data)
         return data
 
-    async def search(self, text: str) -> dict[str, Any]:
-        """Resolve free text to ranked procedures and topics."""
-        result: dict[str, Any] = await self._get("/api/v1/search", {"q": text[:2000]})
+    async def resolve(
+        self,
+        text: str,
+        focus: str | None = None,
+        intent: str | None = None,
+        confidence: float = 0.0,
+        last_aspect: str | None = None,
+        pick: str | None = None,
+    ) -> dict[str, Any]:
+        """The API's one decision for a message, with the procedure or topic and the site embedded (one call a turn)."""
+        params = {"q": text[:2000], "focus": focus, "intent": intent, "last_aspect": last_aspect, "pick": pick}
+        query = {k: v for k, v in params.items() if v}
+        query["confidence"] = f"{min(max(confidence, 0.0), 1.0):.3f}"
+        result: dict[str, Any] = await self._get("/api/v1/resolve", query)
         return result
 
     async def procedure(self, slug: str) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""What an answer achieved, read from the events action_answer returned (for records, rating and handoff)."""
+"""What an answer achieved, read from the resolver's decision (for records, the rating prompt and the hand-off)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ class Outcome:
     answered: bool
     procedure_slug: str | None
     topic_slug: str | None
+    offer_handoff: bool = False
 
     @property
     def resolved(self) -> bool:
@@ -22,15 +23,11 @@ class Outcome:
         return bool(self.procedure_slug or self.topic_slug)
 
 
-def _slots(events: list[Any]) -> dict[str, Any]:
-    return {e["name"]: e.get("value") for e in events if isinstance(e, dict) and e.get("event") == "slot"}
-
-
-def answer_outcome(intent: str, text: str, events: list[Any]) -> Outcome:
-    """Procedure answers set procedure_slug with last_aspect; topics set topic_slug; a miss clears the procedure."""
-    slots = _slots(events)
-    procedure = slots.get("procedure_slug") if "last_aspect" in slots else None
-    topic = slots.get("topic_slug")
-    missed = ("procedure_slug" in slots and slots["procedure_slug"] is None) or len(text) > MAX_MESSAGE
-    answered = not missed and (intent != "nlu_fallback" or bool(procedure or topic))
-    return Outcome(answered, procedure, topic)
+def answer_outcome(result: dict[str, Any]) -> Outcome:
+    """An answer names its procedure or topic; a weak match or a miss offers the staff; only a miss is unanswered."""
+    if result["decision"] == "answer":
+        procedure = (result.get("procedure") or {}).get("slug")
+        topic = (result.get("topic") or {}).get("slug")
+        return Outcome(True, procedure, topic)
+    missed = result["decision"] == "not_found"
+    return Outcome(not missed, None, None, offer_handoff=missed or result.get("reason") == "weak")

@@ -15,6 +15,7 @@ MAX_ITEMS = 10
 ASPECTS = {
     "ask_documents": "documents",
     "ask_processing_time": "time",
+    "ask_deadline": "deadline",
     "ask_fee": "fee",
     "ask_online_level": "online_level",
     "ask_online_only": "online_only",
@@ -105,6 +106,17 @@ def footer(texts: Texts, proc: dict[str, Any], aspect: str) -> str:
     if sources:
         lines.append(texts.get("utter_part_source", sources=sources))
     return "\n".join(lines)
+
+
+def choice_buttons(candidates: list[dict[str, Any]], aspect: str) -> list[Button]:
+    """One button per close candidate; a procedure button keeps the question asked (its aspect's intent)."""
+    intent = INTENT_OF.get(aspect, "inform_procedure")
+    return [
+        {"title": c["title"], "payload": payload(intent, procedure_slug=c["slug"])}
+        if c["kind"] == "procedure"
+        else {"title": c["title"], "payload": payload("ask_topic", topic_slug=c["slug"])}
+        for c in candidates
+    ]
 
 
 def next_buttons(texts: Texts, slug: str, current: str) -> list[Button]:
@@ -215,6 +227,8 @@ def fact_text(texts: Texts, aspect: str, proc: dict[str, Any], site: dict[str, A
                 texts.get("utter_answer_where_office", address=site["address"], office_hours=site.get("office_hours", ""))
             )
         return "\n".join(lines)
+    if aspect == "deadline":
+        return _deadline(texts, proc, extra, common)
     if aspect == "how_online":
         steps = [s["value"] for s in (extra.get("steps_topic") or {}).get("steps", [])]
         lines = [texts.get("utter_answer_how_online", steps=bullets(steps), **common)] if steps else []
@@ -240,12 +254,43 @@ def fact_text(texts: Texts, aspect: str, proc: dict[str, Any], site: dict[str, A
     )
 
 
+def _deadline(texts: Texts, proc: dict[str, Any], extra: dict[str, Any], common: dict[str, str]) -> str:
+    """What the record says about time limits, or honestly that it names no deadline, with where to look."""
+    lines = []
+    notes = extra.get("deadline_notes") or []
+    time = (proc.get("processing_time") or {}).get("value")
+    if notes:
+        lines.append(texts.get("utter_answer_deadline", items=bullets(notes[:3]), **common))
+    else:
+        lines.append(texts.get("utter_answer_deadline_none", **common))
+    if time:
+        lines.append(texts.get("utter_answer_deadline_time", time=shorten(time, 200)))
+    topic = extra.get("deadline_topic")
+    if topic:
+        lines.append(texts.get("utter_answer_deadline_plan_topic", topic=topic["title"], **common))
+    else:
+        lines.append(texts.get("utter_answer_deadline_plan", **common))
+    return "\n".join(lines)
+
+
 def procedure_answer(
-    texts: Texts, aspect: str, proc: dict[str, Any], site: dict[str, Any], extra: dict[str, Any] | None = None
+    texts: Texts,
+    aspect: str,
+    proc: dict[str, Any],
+    site: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+    replaced: dict[str, Any] | None = None,
 ) -> tuple[str, list[Button]]:
-    """The full reply for an aspect of a procedure: fact, footer, next-question buttons."""
+    """The full reply for an aspect of a procedure: fact, footer, next-question buttons (and the replaced one named)."""
     body = fact_text(texts, aspect, proc, site, extra or {})
-    return f"{body}\n\n{footer(texts, proc, aspect)}".strip(), next_buttons(texts, proc["slug"], aspect)
+    if replaced:
+        status = texts.get(f"utter_word_status_{replaced.get('status')}")
+        body = f"{texts.get('utter_part_replaced', old=replaced.get('name', ''), status=status, name=proc['name'])}\n{body}"
+    buttons = next_buttons(texts, proc["slug"], aspect)
+    topic = (extra or {}).get("deadline_topic")
+    if aspect == "deadline" and topic:
+        buttons = [{"title": topic["title"], "payload": payload("ask_topic", topic_slug=topic["slug"])}, *buttons[:3]]
+    return f"{body}\n\n{footer(texts, proc, aspect)}".strip(), buttons
 
 
 def topic_answer(texts: Texts, topic: dict[str, Any]) -> str:

@@ -127,6 +127,7 @@ def test_ambiguous_procedure_offers_top_three_with_the_same_question(rasa: RasaS
     text, buttons = text_of(reply), buttons_of(reply)
     assert "thủ tục nào" in text
     assert 2 <= len(buttons) <= 3
-    assert all(b["payload"].startswith("/ask_documents{") for b in buttons), "the choice keeps the question asked"
-    chosen = text_of(rasa.say(sender(), buttons[0]["payload"]))
+    procedures = [b for b in buttons if not b["payload"].startswith("/ask_topic{")]  # a close topic may be offered too
+    assert procedures and all(b["payload"].startswith("/ask_documents{") for b in procedures), "the choice keeps the question"
+    chosen = text_of(rasa.say(sender(), procedures[0]["payload"]))
     assert "Hồ sơ thủ tục «" in chosen or "danh sách giấy tờ" in chosen

@@ -113,7 +113,9 @@ def choose_aspect(text: str, intent: str | None, confidence: float, last_aspect:
         return specific, rest, True
     if by_intent and by_intent != "overview":
         return by_intent, rest, True
-    if overview or by_intent:
+    if overview:
+        return "overview", rest, True
+    if by_intent and (confidence >= 1.0 or not last_aspect):  # a button asks it; "còn X thì sao" keeps the last
         return "overview", rest, True
     return last_aspect or "overview", rest, False
 
@@ -128,6 +130,12 @@ class Candidate:
     score: float
     specific: bool
     matched: frozenset[str] = frozenset()
+    whole_name: int = 0
+
+    @property
+    def firm(self) -> bool:
+        """Two words matched, or a whole name: one stray word ("ngày") never answers nor moves the focus."""
+        return len(self.matched) >= 2 or self.whole_name > 0
 
 
 def _specific(hit: Hit) -> bool:
@@ -152,12 +160,14 @@ def rank(snap: Snapshot, procedure_query: Query, topic_query: Query) -> list[Can
             doc = snap.procedures[slug]
         penalty = THRESHOLDS.organization_penalty if doc.get("audience") == "organization" else 0.0
         score = round(hit.score - penalty, 4)
-        cand = Candidate("procedure", slug, doc.get("name", hit.title), score, _specific(hit), frozenset(hit.matched))
+        title = doc.get("name", hit.title)
+        cand = Candidate("procedure", slug, title, score, _specific(hit), frozenset(hit.matched), hit.whole_name)
         key = ("procedure", slug)
         if key not in best or cand.score > best[key].score:
             best[key] = cand
     for hit in snap.topic_index.search_query(topic_query, limit=6):
-        best[("topic", hit.slug)] = Candidate("topic", hit.slug, hit.title, hit.score, _specific(hit), frozenset(hit.matched))
+        matched = frozenset(hit.matched)
+        best[("topic", hit.slug)] = Candidate("topic", hit.slug, hit.title, hit.score, _specific(hit), matched, hit.whole_name)
     return sorted(best.values(), key=lambda c: (-c.score, c.kind, c.slug))
 
 
@@ -226,33 +236,33 @@ def decide(
     for code in _NATIONAL_CODE.findall("" if command else text):
         slug, replaced = _procedure_slug(snap, code)
         if slug:
-            return Resolution("answer", "code", aspect if asked else "overview", "procedure", slug, replaced=replaced)
+            return Resolution("answer", "code", aspect, "procedure", slug, replaced=replaced)
     if command or not rest.strip():
         return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown=0)
 
     procedure_query = snap.procedure_index.analyse(rest)
     ranked = rank(snap, procedure_query, snap.topic_index.analyse(rest))
-    named = [c for c in ranked if c.specific and c.score >= t.choose]
+    named = [c for c in ranked if c.specific and c.score >= t.choose and (c.firm or not focus_slug)]
     if named:
         top = named[0]
         # A close candidate whose matched words the best one also matched adds no doubt: the best explains more.
-        close = [c for c in named if c.score >= top.score - t.gap and (c is top or not c.matched <= top.matched)]
+        close = [c for c in named if c.score >= top.score - t.gap and (c is top or not c.matched < top.matched)]
         if focus_slug and any(c.kind == "procedure" and c.slug == focus_slug for c in close):
             return Resolution("answer", "focus", aspect, "procedure", focus_slug)
-        if top.score >= t.answer and len(close) == 1:
-            return _answer(snap, top, aspect, asked)
+        if top.score >= t.answer and len(close) == 1 and top.firm:
+            return _answer(snap, top, aspect)
         offered = (close if len(close) > 1 else named)[: t.max_candidates]  # weak: the best few, for the user to pick
         return Resolution("choose", "ambiguous" if len(close) > 1 else "weak", aspect, candidates=offered)
     unknown = sum(1 for token in procedure_query.unknown if token not in word_set("weak"))
     return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown)
 
 
-def _answer(snap: Snapshot, top: Candidate, aspect: str, asked: bool) -> Resolution:
-    """Answer the best match; a procedure named without any aspect gets its overview."""
+def _answer(snap: Snapshot, top: Candidate, aspect: str) -> Resolution:
+    """Answer the best match with the aspect asked (or carried over from the last answer)."""
     if top.kind == "topic":
         return Resolution("answer", "named", aspect, "topic", top.slug)
     slug, replaced = _procedure_slug(snap, top.slug)
-    return Resolution("answer", "named", aspect if asked else "overview", "procedure", slug or top.slug, replaced=replaced)
+    return Resolution("answer", "named", aspect, "procedure", slug or top.slug, replaced=replaced)
 
 
 def _nothing_named(snap: Snapshot, aspect: str, asked: bool, focus: str | None, intent: str | None, unknown: int) -> Resolution:

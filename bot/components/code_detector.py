@@ -30,6 +30,23 @@ STARS = re.compile(r"(?:cho |danh gia )?([1-5]) ?(?:sao|diem|/ ?5)(?: a| nhe)?")
 NUMBER = re.compile(r"(?:so |chon )?(\d{1,2})[.!]?(?: a| nhe)?")
 NUMBER_INTENT = "choose_number"
 RATINGS = {"rat hai long": 5, "hai long": 4, "binh thuong": 3, "khong hai long": 2, "rat khong hai long": 1}
+# The dossier-status form starts on a code, or on words about one's OWN dossier; "hồ sơ gồm gì" asks for documents.
+OWN_DOSSIER = (" cua toi ", " cua em ", " cua minh ", " cua con ", " cua chau ", " cua gia dinh ", " toi nop ",
+               " em nop ", " minh nop ", " da nop ", " tra cuu ", " tra ho so ", " tra hs ", " den dau ", " toi dau ",
+               " xong chua ", " ket qua chua ", " tinh trang ", " tien do ", " trang thai ", " theo doi ", " ma ho so ",
+               " bi treo ", " tre hen ", " qua han ", " kiem tra ", " ra sao roi ", " chua tra ", " chua thay ",
+               " giai quyet chua ", " duyet chua ", " toi gui ", " em gui ", " minh gui ", " da gui ",
+               " buoc nao ", " xu ly chua ", " dang o dau ")  # fmt: skip
+QUESTION_INTENTS = ("ask_", "inform_procedure")
+
+
+def demoted_lookup(text: str, ranking: list[dict[str, Any]]) -> str | None:
+    """The intent to use instead of a classified lookup_dossier that names no code and no own dossier (else None)."""
+    padded = f" {fold(text)} "
+    if any(cue in padded for cue in OWN_DOSSIER):
+        return None
+    runner_up = next((r["name"] for r in ranking if r.get("name") != LOOKUP_INTENT), "")
+    return runner_up if runner_up.startswith(QUESTION_INTENTS) else NO_WORDS_INTENT
 
 
 def _about_a_code(text: str) -> bool:
@@ -82,6 +99,7 @@ class CodeDetector(GraphComponent):
         for message in messages:
             found = detect(str(message.get(TEXT) or ""))
             if found is None:
+                self._demote_lookup(message)
                 continue
             intent, entity, value = found
             text = str(message.get(TEXT))
@@ -102,6 +120,21 @@ class CodeDetector(GraphComponent):
             message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 1.0}, *ranking], add_to_output=True)
         return messages
+
+    @staticmethod
+    def _demote_lookup(message: Message) -> None:
+        """A lookup_dossier guess without a code or own-dossier words becomes the runner-up question (or fallback)."""
+        intent = message.get(INTENT) or {}
+        if intent.get("name") != LOOKUP_INTENT:
+            return
+        ranking = list(message.get(INTENT_RANKING_KEY, []))
+        replacement = demoted_lookup(str(message.get(TEXT) or ""), ranking)
+        if replacement is None:
+            return
+        confidence = next((r.get("confidence", 0.0) for r in ranking if r.get("name") == replacement), 0.0)
+        message.set(INTENT, {"name": replacement, "confidence": confidence}, add_to_output=True)
+        rest = [r for r in ranking if r.get("name") not in (replacement, LOOKUP_INTENT)]
+        message.set(INTENT_RANKING_KEY, [{"name": replacement, "confidence": confidence}, *rest], add_to_output=True)
 
     def process_training_data(self, training_data: Any) -> Any:
         """Nothing to learn."""
