@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-MAX_MESSAGE = 1000  # longer messages get a polite request to shorten rather than a guess
+from textnorm.channels import MAX_MESSAGE_CHARS
+
+MAX_MESSAGE = MAX_MESSAGE_CHARS  # longer messages (cut by their channel) get a polite request to shorten, not a guess
 
 
 @dataclass(frozen=True)

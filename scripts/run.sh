@@ -11,10 +11,11 @@ export SANIC_HOST="$DVC_BIND" RASA_TELEMETRY_ENABLED=false
 # reuses a connection the server is closing at that moment ("Cannot write to closing transport": a lost answer).
 export SANIC_KEEP_ALIVE_TIMEOUT="${SANIC_KEEP_ALIVE_TIMEOUT:-30}"
 # The actions and the gateway prove themselves to the API with this token: a fresh one per run unless set.
-: "${DVC_INTERNAL_TOKEN:=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+# In production it must be set (the API refuses to start without it, naming the variable).
+[ "${DVC_PROFILE:-}" = production ] || : "${DVC_INTERNAL_TOKEN:=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 export DVC_INTERNAL_TOKEN
 # Admin sessions are signed with this key; every API worker must share it (a fresh one per run unless set).
-: "${DVC_SECRET_KEY:=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+[ "${DVC_PROFILE:-}" = production ] || : "${DVC_SECRET_KEY:=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 export DVC_SECRET_KEY
 export DVC_TRACKER_DB_URL="${DVC_TRACKER_DB_URL:-sqlite:///$PWD/var/tracker.db}"
 export DVC_WIDGET_RASA_URL="${DVC_WIDGET_RASA_URL:-http://127.0.0.1:${RASA_PORT}}"
@@ -25,8 +26,23 @@ if [ -z "${DVC_ADMIN_PASSWORD:-}" ] && [ "${DVC_PROFILE:-}" != "production" ]; t
   admin_note="(demo password for this run: ${DVC_ADMIN_PASSWORD})"
 fi
 export DVC_ADMIN_USER DVC_ADMIN_PASSWORD
+# The gateways (Telegram) prove themselves to Rasa's gateway channel with this token: a fresh one per run unless set.
+: "${DVC_GATEWAY_TOKEN:=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+export DVC_GATEWAY_TOKEN
+# The web origins allowed to call Rasa (and the API) from a browser: one setting for both, read by api/settings.py.
+# Default: the demo page as printed below, under both names of loopback. A Sở sets its site's origin(s) here, e.g.
+# DVC_CORS_ORIGINS='["https://sogd.example.gov.vn"]'.
+: "${DVC_CORS_ORIGINS:=[\"http://localhost:${API_PORT}\",\"http://127.0.0.1:${API_PORT}\"]}"
+export DVC_CORS_ORIGINS
+cors_origins="$(.venv/bin/python -c 'from api.settings import get_settings; print(*get_settings().cors_origins, sep="\n")')"
+mapfile -t cors_origins <<<"$cors_origins"
 endpoints=bot/endpoints.yml
 [ "${DVC_PROFILE:-}" = "production" ] && endpoints=bot/endpoints.production.yml
+# Rasa's --cors takes one list: a second --cors would replace the first.
+rasa_args=(run --model models/dvc.tar.gz --endpoints "$endpoints" --credentials bot/credentials.yml
+           --interface "$DVC_BIND" --port "$RASA_PORT" --cors "${cors_origins[@]}")
+if [ -n "${RASA_AUTH_TOKEN:-}" ]; then rasa_args+=(--enable-api --auth-token "$RASA_AUTH_TOKEN"); fi
+if [ "${1:-}" = "--print-rasa-args" ]; then printf '%s\n' "${rasa_args[@]}"; exit 0; fi  # what would start (tests)
 
 pids=()
 stop() {
@@ -53,9 +69,6 @@ wait_for() {  # name url seconds
 pids+=($!)
 .venv-rasa/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
 pids+=($!)
-rasa_args=(run --model models/dvc.tar.gz --endpoints "$endpoints" --credentials bot/credentials.yml
-           --interface "$DVC_BIND" --port "$RASA_PORT" --cors "http://localhost:${API_PORT}" --cors "http://127.0.0.1:${API_PORT}")
-if [ -n "${RASA_AUTH_TOKEN:-}" ]; then rasa_args+=(--enable-api --auth-token "$RASA_AUTH_TOKEN"); fi
 .venv-rasa/bin/rasa "${rasa_args[@]}" >var/log/rasa.log 2>&1 &
 pids+=($!)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pathlib
 import secrets
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -75,12 +76,18 @@ def api_url(db_url: str, logdir: pathlib.Path, rasa_port: int) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def actions_url(api_url: str, logdir: pathlib.Path) -> Iterator[str]:
-    """The real action server, talking to the test API over HTTP."""
+def actions_process(api_url: str, logdir: pathlib.Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The real action server, talking to the test API over HTTP: its URL and its process (to stop and resume it)."""
     port = servers.free_port()
     env = servers.base_env(DVC_API_URL=api_url, DVC_INTERNAL_TOKEN=INTERNAL_TOKEN)
-    with servers.service("actions", servers.actions_args(port), env, f"http://127.0.0.1:{port}/health", logdir, 120):
-        yield f"http://127.0.0.1:{port}"
+    with servers.service("actions", servers.actions_args(port), env, f"http://127.0.0.1:{port}/health", logdir, 120) as proc:
+        yield f"http://127.0.0.1:{port}", proc
+
+
+@pytest.fixture(scope="session")
+def actions_url(actions_process: tuple[str, subprocess.Popen[bytes]]) -> str:
+    """The real action server's URL."""
+    return actions_process[0]
 
 
 @dataclass(frozen=True)
@@ -90,9 +97,11 @@ class RasaServer:
     url: str
     token: str
 
-    def say(self, sender: str, message: str, timeout: float = 30) -> list[dict[str, object]]:
-        """Send one user message over the REST channel; return the bot's messages."""
-        response = httpx.post(f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=timeout)
+    def say(self, sender: str, message: str, timeout: float = 30, channel: str = "rest") -> list[dict[str, object]]:
+        """Send one user message over the REST channel (or the gateways' channel, `channel="gateway"`)."""
+        headers = {"Authorization": f"Bearer {servers.GATEWAY_TOKEN}"} if channel == "gateway" else {}
+        url = f"{self.url}/webhooks/{channel}/webhook"
+        response = httpx.post(url, json={"sender": sender, "message": message}, headers=headers, timeout=timeout)
         response.raise_for_status()
         messages: list[dict[str, object]] = response.json()
         return messages
@@ -119,7 +128,8 @@ def rasa(actions_url: str, api_url: str, rasa_port: int, logdir: pathlib.Path, t
     port = rasa_port
     token = secrets.token_hex(16)
     env = servers.base_env(ACTION_ENDPOINT_URL=f"{actions_url}/webhook", DVC_TRACKER_DB_URL=tracker_db_url)
-    args = servers.rasa_args(port, ROOT / "bot" / "endpoints.yml", token, cors=[api_url])
+    cors = servers.run_sh_cors(int(api_url.rsplit(":", 1)[1]))  # what `make run` allows, for this API's port
+    args = servers.rasa_args(port, ROOT / "bot" / "endpoints.yml", token, cors=cors)
     with servers.service("rasa", args, env, f"http://127.0.0.1:{port}/", logdir, 240):
         yield RasaServer(f"http://127.0.0.1:{port}", token)
 

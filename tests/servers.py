@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import secrets
 import socket
 import subprocess
 import time
@@ -16,6 +17,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 UVICORN_BIN = ROOT / ".venv" / "bin" / "uvicorn"
 MODEL = ROOT / "models" / "dvc.tar.gz"
+# Rasa's gateway channel token for every service these helpers start (the Telegram gateway sends it, see harness).
+GATEWAY_TOKEN = f"test-gateway-{secrets.token_hex(8)}"
 
 
 def free_port() -> int:
@@ -37,6 +40,7 @@ def base_env(**extra: str) -> dict[str, str]:
         SANIC_HOST="127.0.0.1",
         SANIC_KEEP_ALIVE_TIMEOUT="30",  # longer than the clients' keep-alive (see scripts/run.sh)
         RASA_TELEMETRY_ENABLED="false",
+        DVC_GATEWAY_TOKEN=GATEWAY_TOKEN,
     )
     env.update(extra)
     return env
@@ -89,11 +93,20 @@ def actions_args(port: int) -> list[str]:
     return [str(RASA_BIN), "run", "actions", "--actions", "actions", "--port", str(port)]
 
 
+def run_sh_cors(api_port: int) -> list[str]:
+    """The origins `make run` lets call Rasa for an API on `api_port`, as scripts/run.sh computes them (its dry run)."""
+    env = base_env(API_PORT=str(api_port))
+    out = subprocess.run([str(ROOT / "scripts" / "run.sh"), "--print-rasa-args"], cwd=ROOT, env=env, capture_output=True,
+                         text=True, check=True).stdout.splitlines()  # fmt: skip
+    start = out.index("--cors") + 1
+    return out[start : next((i for i in range(start, len(out)) if out[i].startswith("--")), len(out))]
+
+
 def rasa_args(port: int, endpoints: pathlib.Path, token: str, cors: list[str] | None = None) -> list[str]:
     """Command line of the Rasa server with the REST channel and the token-protected HTTP API (CORS for `cors` origins)."""
     return [
         str(RASA_BIN), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
         "--credentials", str(ROOT / "bot" / "credentials.yml"), "--interface", "127.0.0.1",
         "--port", str(port), "--enable-api", "--auth-token", token,
-        *[arg for origin in cors or [] for arg in ("--cors", origin)],
+        *(["--cors", *cors] if cors else []),  # one list: a second --cors would replace the first
     ]  # fmt: skip

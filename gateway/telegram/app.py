@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from gateway.telegram.outbox import run_poller
 from gateway.telegram.rasa_client import RasaClient
 from gateway.telegram.ratelimit import RateLimiter
 from gateway.telegram.settings import GatewaySettings
+from textnorm.channels import MAX_BODY_BYTES
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -34,7 +36,7 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 def build_application(settings: GatewaySettings) -> Application:  # type: ignore[type-arg]
     """A PTB Application wired to Rasa and the outbox; nothing is contacted until it is initialised."""
     messages = load_messages()
-    rasa = RasaClient(settings.rasa_url, timeout=settings.telegram_rasa_timeout_seconds)
+    rasa = RasaClient(settings.rasa_url, settings.dvc_gateway_token, timeout=settings.telegram_rasa_timeout_seconds)
     gateway = Gateway(rasa, messages, RateLimiter(settings.telegram_rate_limit_per_minute))
     outbox = OutboxClient(settings.dvc_api_url, settings.dvc_internal_token)
     tasks: list[asyncio.Task[None]] = []
@@ -84,8 +86,13 @@ def webhook_app(app: Application, secret: str, path: str) -> Starlette:  # type:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
             return Response(status_code=403)
+        body = bytearray()
+        async for chunk in request.stream():  # read no more than the channels' body cap
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                return Response(status_code=413)
         try:
-            update = Update.de_json(await request.json(), app.bot)
+            update = Update.de_json(json.loads(body), app.bot)
         except (ValueError, KeyError, TypeError):
             return Response(status_code=400)
         await app.update_queue.put(update)

@@ -6,16 +6,22 @@ from typing import Any
 
 import httpx
 
+from textnorm.channels import cap_message
+
 
 class RasaUnavailable(Exception):
     """Rasa did not answer (down, timeout, 5xx): the gateway apologises and keeps running."""
 
 
-class RasaClient:
-    """POSTs user messages to {rasa_url}/webhooks/rest/webhook and returns the bot's messages."""
+WEBHOOK = "/webhooks/gateway/webhook"  # Rasa's gateway channel (bot/channels.py): the only one that speaks for a chat
 
-    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+
+class RasaClient:
+    """POSTs user messages to Rasa's gateway channel with the gateway token and returns the bot's messages."""
+
+    def __init__(self, base_url: str, token: str, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
+        self.token = token
         self.timeout = timeout
         self._client: httpx.AsyncClient | None = None
 
@@ -23,13 +29,14 @@ class RasaClient:
         # Created lazily, inside the running loop; recreated if a previous one was closed.
         if self._client is None or self._client.is_closed:
             limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
-            self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout, limits=limits)
+            headers = {"Authorization": f"Bearer {self.token}"}
+            self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout, limits=limits, headers=headers)
         return self._client
 
     async def send(self, sender: str, message: str) -> list[dict[str, Any]]:
-        """One user turn; the reply is Rasa's list of messages (text, buttons, image, custom)."""
+        """One user turn (the message capped first); the reply is Rasa's list of messages (text, buttons, image, custom)."""
         try:
-            response = await self._http().post("/webhooks/rest/webhook", json={"sender": sender, "message": message})
+            response = await self._http().post(WEBHOOK, json={"sender": sender, "message": cap_message(message)})
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code >= 400:

@@ -16,6 +16,7 @@ class GatewaySettings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     dvc_api_url: str = "http://127.0.0.1:8000"
     dvc_internal_token: str = ""
+    dvc_gateway_token: str = ""  # proves the gateway to Rasa's gateway channel (bot/channels.py)
     telegram_webhook_url: str = ""
     telegram_webhook_secret: str = ""
     telegram_webhook_listen: str = "127.0.0.1"

@@ -28,6 +28,7 @@ def gateway_settings(bot_api: str, rasa_url: str, **extra: Any) -> GatewaySettin
         "rasa_url": rasa_url,
         "dvc_api_url": "http://127.0.0.1:9",
         "dvc_internal_token": "",
+        "dvc_gateway_token": servers.GATEWAY_TOKEN,
         "telegram_outbox_interval_seconds": 0.3,
     }
     values.update(extra)
@@ -55,13 +56,15 @@ async def running_gateway(settings: GatewaySettings) -> AsyncIterator[Applicatio
 
 
 def stand_in_rasa(reply: Callable[[str, str], list[dict[str, Any]]]) -> Starlette:
-    """A stand-in for Rasa's REST webhook (outer edge only): `reply(sender, message)` gives the messages."""
+    """A stand-in for Rasa's gateway channel (outer edge only): `reply(sender, message)` gives the messages."""
 
     async def webhook(request: Request) -> JSONResponse:
+        if request.headers.get("Authorization") != f"Bearer {servers.GATEWAY_TOKEN}":
+            return JSONResponse({"detail": "gateway token required"}, status_code=401)
         body = json.loads(await request.body())
         return JSONResponse(reply(body["sender"], body["message"]))
 
-    return Starlette(routes=[Route("/webhooks/rest/webhook", webhook, methods=["POST"])])
+    return Starlette(routes=[Route("/webhooks/gateway/webhook", webhook, methods=["POST"])])
 
 
 class TcpSwitch:
