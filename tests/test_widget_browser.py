@@ -35,6 +35,16 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+def demo_url(api_url: str) -> str:
+    """The demo page as `make run` prints it: http://localhost:<port>/ (Rasa must allow that origin too)."""
+    return api_url.replace("://127.0.0.1:", "://localhost:") + "/"
+
+
+def user_bubbles(page: Page) -> list[str]:
+    """What the log shows as said by the user (sent or waiting to be sent)."""
+    return page.locator(".dvcw-msg.dvcw-user").all_inner_texts()
+
+
 def shot(page: Page, name: str) -> None:
     """Screenshot kept as a test artifact."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -65,7 +75,7 @@ def test_conversation_history_and_escaping(browser: Browser, api_url: str, rasa:
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
-    page.goto(f"{api_url}/")
+    page.goto(demo_url(api_url))
     shot(page, "1-closed")
 
     launcher = page.get_by_role("button", name="Mở trợ lý dịch vụ công")
@@ -99,6 +109,8 @@ def test_conversation_history_and_escaping(browser: Browser, api_url: str, rasa:
     quick.click()
     wait_more_bot_messages(page, before)
     expect(page.locator(".dvcw-user").last).to_have_text(title)
+
+    assert not [t for t in user_bubbles(page) if t.startswith("/")], "a payload was shown as the user's words"
 
     ask(page, XSS)
     expect(page.locator(".dvcw-user").last).to_have_text(XSS)
@@ -136,7 +148,7 @@ def test_conversation_history_and_escaping(browser: Browser, api_url: str, rasa:
 
 def test_unreachable_bot_then_reconnect(browser: Browser, api_url: str, rasa: RasaServer) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 800})
-    page.goto(f"{api_url}/")
+    page.goto(demo_url(api_url))
     page.get_by_role("button", name="Mở trợ lý dịch vụ công").click()
     expect(page.locator(".dvcw-bot").first).to_be_visible(timeout=WAIT)
 
@@ -159,7 +171,7 @@ def test_unreachable_bot_then_reconnect(browser: Browser, api_url: str, rasa: Ra
 
 def test_keyboard_only(browser: Browser, api_url: str) -> None:
     page = browser.new_page()
-    page.goto(f"{api_url}/")
+    page.goto(demo_url(api_url))
     launcher = page.get_by_role("button", name="Mở trợ lý dịch vụ công")
     launcher.focus()
     page.keyboard.press("Enter")
@@ -168,4 +180,17 @@ def test_keyboard_only(browser: Browser, api_url: str) -> None:
     expect(page.get_by_role("log")).to_have_attribute("aria-live", "polite")
     page.keyboard.press("Escape")
     expect(launcher).to_be_focused()
+    page.close()
+
+
+def test_greeting_payload_is_never_shown_as_the_user_s_words(browser: Browser, api_url: str, rasa: RasaServer) -> None:
+    page = browser.new_page()
+    page.goto(demo_url(api_url))
+    page.route(f"{rasa.url}/**", lambda route: route.abort("connectionrefused"))  # the greeting stays queued
+    page.get_by_role("button", name="Mở trợ lý dịch vụ công").click()
+    expect(page.locator(".dvcw-status")).to_contain_text("chưa kết nối được")
+    assert user_bubbles(page) == []  # not "/greet"
+    page.unroute(f"{rasa.url}/**")
+    expect(page.locator(".dvcw-bot").first).to_contain_text(re.compile("chào", re.I), timeout=WAIT)
+    assert user_bubbles(page) == []
     page.close()

@@ -199,6 +199,7 @@
       log.appendChild(row);
     });
     pending.forEach(function (p) {
+      if (p.silent) return; // the widget's own payloads (/greet) are never shown as the user's words
       var row = el("div", { class: "dvcw-msg dvcw-user dvcw-unsent" });
       var bubble = el("div", { class: "dvcw-bubble" });
       appendText(bubble, p.shown);
@@ -286,10 +287,11 @@
     });
   }
 
+  // shown: what the user's bubble says (a button's title, never its payload); silent: no bubble at all.
   function send(message, shown, silent) {
     message = String(message || "").trim();
     if (!message) return;
-    pending.push({ message: message, shown: shown || message, silent: !!silent });
+    pending.push({ message: message, shown: silent ? "" : shown || message, silent: !!silent });
     save();
     render();
     flush();
