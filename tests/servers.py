@@ -97,7 +97,7 @@ def run_sh_cors(api_port: int) -> list[str]:
     """The origins `make run` lets call Rasa for an API on `api_port`, as scripts/run.sh computes them (its dry run)."""
     env = base_env(API_PORT=str(api_port))
     out = subprocess.run([str(ROOT / "scripts" / "run.sh"), "--print-rasa-args"], cwd=ROOT, env=env, capture_output=True,
-                         text=True, check=True).stdout.splitlines()  # fmt: skip
+                         text=True, check=True, timeout=60).stdout.splitlines()  # fmt: skip
     start = out.index("--cors") + 1
     return out[start : next((i for i in range(start, len(out)) if out[i].startswith("--")), len(out))]
 

@@ -36,6 +36,8 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 def build_application(settings: GatewaySettings) -> Application:  # type: ignore[type-arg]
     """A PTB Application wired to Rasa and the outbox; nothing is contacted until it is initialised."""
     messages = load_messages()
+    if not settings.dvc_gateway_token:
+        log.warning("DVC_GATEWAY_TOKEN unset: Rasa's gateway channel will refuse every message")
     rasa = RasaClient(settings.rasa_url, settings.dvc_gateway_token, timeout=settings.telegram_rasa_timeout_seconds)
     gateway = Gateway(rasa, messages, RateLimiter(settings.telegram_rate_limit_per_minute))
     outbox = OutboxClient(settings.dvc_api_url, settings.dvc_internal_token)
