@@ -119,7 +119,7 @@ class _MaskedRecord(logging.LogRecord):
             self.__dict__["_dvc_masked"] = masked
         return masked
 
-    @property  # type: ignore[override]
+    @property
     def exc_text(self) -> str | None:
         """The traceback text a formatter cached (masked when it was stored)."""
         text: str | None = self.__dict__.get("exc_text")
