@@ -19,8 +19,9 @@ class Settings(BaseSettings):
     kb_dir: pathlib.Path = ROOT / "kb"
     site_file: pathlib.Path = ROOT / "site.yaml"
     national_db_dir: pathlib.Path = ROOT.parent / "shared" / "reference" / "national_db"  # copy the kb is drafted from
+    # Browser origins allowed to call the API; scripts/run.sh gives Rasa the same list (default: API_PORT's demo page).
     cors_origins: list[str] = ["http://localhost:8000", "http://127.0.0.1:8000"]
-    # Issue 6: the Rasa REST URL the demo page (GET /) gives the widget; Rasa must allow the API origin (--cors).
+    # The Rasa URL the demo page (GET /) gives the widget.
     widget_rasa_url: str = "http://127.0.0.1:5005"
     # Issue 4 (dossiers, notifications); tokens come from the environment only, unset = endpoints answer 401.
     profile: str = "dev"
