@@ -27,7 +27,8 @@ def main() -> int:
         ("no diacritics, right (each question folded)", report.plain, "≥ 95%"),
         ("must-decline, no procedure presented", report.decline, ""),
         ("multi-turn first turns right", report.first_turn, ""),
-        ("multi-turn follow-ups right (entry and aspect)", report.follow_up, "≥ 95%"),
+        ("follow-ups right, expected procedure in focus", report.follow_up, "≥ 95%"),
+        ("follow-ups right, chained on the bot's own answers", report.chained, ""),
     ]
     print("== understanding (in-process resolver over kb/ and tests/eval/)")
     for label, tally, target in rows:

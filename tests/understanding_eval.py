@@ -95,7 +95,8 @@ class Report:
     wrong: list[str] = field(default_factory=list)  # real questions answered with an entry not accepted
     plain: Tally = field(default_factory=Tally)  # no diacritics
     decline: Tally = field(default_factory=Tally)
-    follow_up: Tally = field(default_factory=Tally)
+    follow_up: Tally = field(default_factory=Tally)  # the previous turn's expected procedure in focus
+    chained: Tally = field(default_factory=Tally)  # the focus the bot's own previous answers left
     first_turn: Tally = field(default_factory=Tally)
 
 
@@ -123,20 +124,35 @@ def evaluate(resolve: Resolve) -> Report:
         right, _ = judge(result, None)
         report.decline.add(right, f"{q['id']}: {result['decision']} {result.get('slug')}")
     for dialogue in load("multi_turn.yaml"):
-        focus: str | None = None
-        last_aspect: str | None = None
-        for number, turn in enumerate(dialogue["turns"]):
-            expect = turn.get("expect") or {}
-            result = resolve(str(turn["say"]), focus, last_aspect)
-            ok = accepted(expect, turn.get("also_ok") or [], codes)
-            right, _ = judge(result, ok)
-            if ok is not None and expect.get("aspect"):
-                right = right and result["aspect"] == expect["aspect"]
-            what = f"{dialogue['id']}#{number + 1}: {result['decision']} {result.get('slug')} [{result['aspect']}]"
-            (report.first_turn if number == 0 else report.follow_up).add(right, what)
-            if result["decision"] == "answer" and result.get("kind") == "procedure":
-                focus, last_aspect = result["slug"], result["aspect"]
+        _dialogue(resolve, dialogue, codes, report)
     return report
+
+
+def _turn_right(result: dict[str, Any], expect: dict[str, Any], also_ok: list[str], codes: dict[str, str]) -> bool:
+    """The turn names an accepted entry (or declines when it must) with the expected aspect."""
+    ok = accepted(expect, also_ok, codes)
+    right, _ = judge(result, ok)
+    return right and (ok is None or not expect.get("aspect") or result["aspect"] == expect["aspect"])
+
+
+def _dialogue(resolve: Resolve, dialogue: dict[str, Any], codes: dict[str, str], report: Report) -> None:
+    """Score one dialogue twice: focus from the expected previous turn (as after a pick), and chained as it runs."""
+    chained: tuple[str | None, str | None] = (None, None)
+    given: tuple[str | None, str | None] = (None, None)
+    for number, turn in enumerate(dialogue["turns"]):
+        expect, also_ok = turn.get("expect") or {}, turn.get("also_ok") or []
+        where = f"{dialogue['id']}#{number + 1}"
+        result = resolve(str(turn["say"]), *chained)
+        right = _turn_right(result, expect, also_ok, codes)
+        (report.first_turn if number == 0 else report.chained).add(right, f"{where}: {result.get('slug')} [{result['aspect']}]")
+        if number:
+            result_given = resolve(str(turn["say"]), *given)
+            what = f"{where}: {result_given['decision']} {result_given.get('slug')} [{result_given['aspect']}]"
+            report.follow_up.add(_turn_right(result_given, expect, also_ok, codes), what)
+        if result["decision"] == "answer" and result.get("kind") == "procedure":
+            chained = (result["slug"], result["aspect"])
+        if expect.get("procedure"):
+            given = (codes.get(str(expect["procedure"]), str(expect["procedure"])), expect.get("aspect"))
 
 
 def in_process() -> Resolve:

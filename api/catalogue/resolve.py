@@ -32,11 +32,13 @@ REPLACED_STATUSES = ("abolished", "merged")
 class Thresholds:
     """The only thresholds of the assistant's understanding (scores are 0..1, see search.SearchIndex)."""
 
-    answer: float = 0.62  # the best match answers from this score...
-    gap: float = 0.08  # ...when the next one is at least this far behind (else: offer the close ones)
+    answer: float = 0.76  # the best match answers from this score...
+    gap: float = 0.05  # ...when the next one is at least this far behind (else: offer the close ones)
     choose: float = 0.4  # below `answer`, from this score the best ones are offered as choices
     intent_confidence: float = 0.5  # the classifier's aspect counts from this confidence
     organization_penalty: float = 0.06  # organisation-facing procedures rank below citizen ones
+    scope_penalty: float = 0.2  # an entry whose names miss a word of another field the message holds (aspects.yml)
+    general_question_words: int = 4  # an aspect asked with no procedure gets its general topic in a short message
     unknown_words_not_found: int = 3  # this many words the catalogue does not know: a question about something else
     max_candidates: int = 3
 
@@ -54,6 +56,7 @@ class AspectData:
     order: tuple[str, ...]
     topic_for_aspect: dict[str, str]
     deadline_words: tuple[str, ...]
+    other_fields: tuple[str, ...]
 
 
 @functools.lru_cache(maxsize=1)
@@ -70,6 +73,7 @@ def aspect_data() -> AspectData:
         order=order,
         topic_for_aspect=dict(data["topic_for_aspect"]),
         deadline_words=tuple(normalize(w) for w in data["deadline_words"]),
+        other_fields=tuple(normalize(w) for w in data["other_fields"]),
     )
 
 
@@ -101,7 +105,7 @@ def split_aspect(text: str) -> tuple[str | None, str | None, str]:
             found.append(aspect)
     drop = {owner[i] for i, t in enumerate(taken) if t and not kept[i]}
     rest = " ".join(word for i, word in enumerate(raw) if i not in drop)
-    specific = next((a for a in found if a != "overview"), None)  # found is longest phrase first
+    specific = next((a for a in data.order if a in found and a != "overview"), None)
     return specific, ("overview" if "overview" in found else None), rest
 
 
@@ -147,8 +151,32 @@ def _specific(hit: Hit) -> bool:
     return hit.whole_name >= 3 or any(token not in generic and not token.isdigit() for token in hit.matched)
 
 
-def rank(snap: Snapshot, procedure_query: Query, topic_query: Query) -> list[Candidate]:
-    """Procedures and topics in one list, best first; hidden records dropped, replaced ones mapped to successors."""
+def _names(doc: dict[str, Any]) -> str:
+    """Every name of a procedure or topic, normalised and space-padded, to look words up in."""
+    names = [doc.get("name") or doc.get("title") or "", *doc.get("former_names", []), *doc.get("aliases", [])]
+    return " " + " | ".join(normalize(n) for n in names) + " "
+
+
+def _scope(text: str) -> tuple[str, ...]:
+    """The words of another field (aspects.yml other_fields) the message holds."""
+    padded = f" {normalize(text)} "
+    return tuple(w for w in aspect_data().other_fields if f" {w} " in padded)
+
+
+def rank(snap: Snapshot, procedure_query: Query, topic_query: Query, text: str = "") -> list[Candidate]:
+    """Procedures and topics in one list, best first; hidden records dropped, replaced ones mapped to successors.
+
+    Organisation-facing procedures, and entries that do not cover a word of another field the message holds,
+    are moved down by a fixed penalty.
+    """
+    foreign = _scope(text)
+
+    def penalty(doc: dict[str, Any]) -> float:
+        names = _names(doc) if foreign else ""
+        missed = any(f" {w} " not in names for w in foreign)
+        organization = doc.get("audience") == "organization"
+        return THRESHOLDS.organization_penalty * organization + THRESHOLDS.scope_penalty * missed
+
     best: dict[tuple[str, str], Candidate] = {}
     for hit in snap.procedure_index.search_query(procedure_query, limit=12):
         doc = snap.procedures.get(hit.slug) or {}
@@ -158,8 +186,7 @@ def rank(snap: Snapshot, procedure_query: Query, topic_query: Query) -> list[Can
         if doc.get("status") in REPLACED_STATUSES and doc.get("successor") in snap.procedures:
             slug = doc["successor"]
             doc = snap.procedures[slug]
-        penalty = THRESHOLDS.organization_penalty if doc.get("audience") == "organization" else 0.0
-        score = round(hit.score - penalty, 4)
+        score = round(hit.score - penalty(doc), 4)
         title = doc.get("name", hit.title)
         cand = Candidate("procedure", slug, title, score, _specific(hit), frozenset(hit.matched), hit.whole_name)
         key = ("procedure", slug)
@@ -167,7 +194,8 @@ def rank(snap: Snapshot, procedure_query: Query, topic_query: Query) -> list[Can
             best[key] = cand
     for hit in snap.topic_index.search_query(topic_query, limit=6):
         matched = frozenset(hit.matched)
-        best[("topic", hit.slug)] = Candidate("topic", hit.slug, hit.title, hit.score, _specific(hit), matched, hit.whole_name)
+        score = round(hit.score - penalty(snap.topics[hit.slug]), 4)
+        best[("topic", hit.slug)] = Candidate("topic", hit.slug, hit.title, score, _specific(hit), matched, hit.whole_name)
     return sorted(best.values(), key=lambda c: (-c.score, c.kind, c.slug))
 
 
@@ -240,9 +268,11 @@ def decide(
     if command or not rest.strip():
         return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown=0)
 
-    procedure_query = snap.procedure_index.analyse(rest)
-    ranked = rank(snap, procedure_query, snap.topic_index.analyse(rest))
-    named = [c for c in ranked if c.specific and c.score >= t.choose and (c.firm or not focus_slug)]
+    procedure_query = snap.procedure_index.analyse(rest)  # aspect words never name a procedure...
+    ranked = rank(snap, procedure_query, snap.topic_index.analyse(text), text)  # ...but may name a topic ("bưu chính")
+    named = [c for c in ranked if c.specific and c.score >= t.choose]
+    if focus_slug:  # a follow-up moves the focus only to a firmly named procedure; a topic does not take an aspect
+        named = [c for c in named if c.firm and c.score >= t.answer and not (asked and c.kind == "topic")]
     if named:
         top = named[0]
         # A close candidate whose matched words the best one also matched adds no doubt: the best explains more.
@@ -254,7 +284,8 @@ def decide(
         offered = (close if len(close) > 1 else named)[: t.max_candidates]  # weak: the best few, for the user to pick
         return Resolution("choose", "ambiguous" if len(close) > 1 else "weak", aspect, candidates=offered)
     unknown = sum(1 for token in procedure_query.unknown if token not in word_set("weak"))
-    return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown)
+    content = len(set(procedure_query.known)) + unknown
+    return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown, content)
 
 
 def _answer(snap: Snapshot, top: Candidate, aspect: str) -> Resolution:
@@ -265,14 +296,16 @@ def _answer(snap: Snapshot, top: Candidate, aspect: str) -> Resolution:
     return Resolution("answer", "named", aspect, "procedure", slug or top.slug, replaced=replaced)
 
 
-def _nothing_named(snap: Snapshot, aspect: str, asked: bool, focus: str | None, intent: str | None, unknown: int) -> Resolution:
+def _nothing_named(
+    snap: Snapshot, aspect: str, asked: bool, focus: str | None, intent: str | None, unknown: int, content: int = 0
+) -> Resolution:
     """No entry named: follow up on the focus, answer the aspect's general topic, ask which, or decline."""
     if unknown >= THRESHOLDS.unknown_words_not_found:
         return Resolution("not_found", "no_match", aspect)
     if focus and (asked or unknown == 0):
         return Resolution("answer", "focus", aspect, "procedure", focus)
     topic = aspect_data().topic_for_aspect.get(aspect)
-    if asked and topic in snap.topics:
+    if asked and topic in snap.topics and content <= THRESHOLDS.general_question_words:
         return Resolution("answer", "aspect_topic", aspect, "topic", topic)
     if aspect == "online_only" and asked:
         return Resolution("answer", "online_only_list", aspect)

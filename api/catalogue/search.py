@@ -25,6 +25,7 @@ UNKNOWN_WEIGHT = 0.5  # share of an average word's weight that an unknown word t
 CORRECTION_PENALTY = 0.3  # share of a corrected word's weight lost to the doubt of the correction
 WINDOW_SHARE = 0.75  # a name matched inside a longer question: its stretch's precision, discounted
 COVERAGE_SHARE = 0.3  # share of an entry's score from how much of the question all its names explain
+DESCRIPTION_SHARE = 0.2  # share from the question's other words found in the entry's description
 MAX_QUERY_TOKENS = 120  # content words read from one message (a long message is judged by its beginning)
 _STOPWORDS_FILE = pathlib.Path(__file__).with_name("stopwords.yml")
 
@@ -92,6 +93,16 @@ class Entry:
     slug: str
     title: str
     names: tuple[str, ...]
+    description: str = ""  # who may ask, conditions, result (procedures) or the summary (topics): weighs a little
+
+
+DESCRIPTION_FIELDS = ("who_may_request", "conditions", "result")
+
+
+def describe(doc: dict[str, Any]) -> str:
+    """The descriptive text of a procedure or topic whose words help tell close entries apart."""
+    parts = [str((doc.get(key) or {}).get("value") or "") for key in DESCRIPTION_FIELDS]
+    return " ".join([*parts, str(doc.get("summary") or "")])
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,7 @@ class SearchIndex:
         self.entries = entries
         self.known_words = known_words | word_set("all_words")
         self._names: list[tuple[Entry, str, tuple[str, ...]]] = []
+        self._described = {entry.slug: frozenset(content_tokens(entry.description, kind)) for entry in entries}
         self._postings: dict[str, list[int]] = {}
         doc_freq: Counter[str] = Counter()
         for entry in entries:
@@ -245,7 +257,7 @@ class SearchIndex:
         name_bigrams = set(pairwise(name))
         if name_bigrams:
             order = len(name_bigrams & set(pairwise(query.tokens))) / len(name_bigrams)
-            f1 = 0.9 * f1 + 0.1 * order
+            f1 = 0.8 * f1 + 0.2 * order
         return f1, common
 
     def search(self, text: str, limit: int = 5) -> list[Hit]:
@@ -274,6 +286,8 @@ class SearchIndex:
         hits = []
         for slug, (score, name, entry, whole) in best.items():
             coverage = sum(self.idf[t] for t in covered[slug]) / known_weight
-            final = (1 - COVERAGE_SHARE) * score + COVERAGE_SHARE * coverage
+            described = self._described[slug]
+            extra = sum(w for t, w in query.weights.items() if t.lstrip("?") in described and t not in covered[slug])
+            final = (1 - COVERAGE_SHARE) * score + COVERAGE_SHARE * coverage + DESCRIPTION_SHARE * extra / total
             hits.append(Hit(entry.kind, slug, entry.title, round(final, 4), name, tuple(sorted(covered[slug])), whole))
         return sorted(hits, key=lambda h: (-h.score, h.slug))[:limit]

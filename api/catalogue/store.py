@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.catalogue.search import Entry, SearchIndex, lexicon
+from api.catalogue.search import Entry, SearchIndex, describe, lexicon
 from api.models import CatalogueMeta, ProcedureRow, SourceRow, TopicRow
 
 
@@ -51,10 +51,13 @@ def _build(session: Session, version: int) -> Snapshot:
             slug,
             d["name"],
             (d["name"], *d.get("former_names", []), *d.get("aliases", []), *([d["code"]] if d.get("code") else [])),
+            describe(d),
         )
         for slug, d in procedures.items()
     ]
-    topic_entries = [Entry("topic", slug, d["title"], (d["title"], *d.get("aliases", []))) for slug, d in topics.items()]
+    topic_entries = [
+        Entry("topic", slug, d["title"], (d["title"], *d.get("aliases", [])), describe(d)) for slug, d in topics.items()
+    ]
     words = lexicon([procedures, topics])
     return Snapshot(
         version=version,
