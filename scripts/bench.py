@@ -184,9 +184,78 @@ def recording_cost(db_url: str, tmp: pathlib.Path, logdir: pathlib.Path, message
     return out
 
 
+STOCK_MESSAGES = ["hello", "I am sad", "great"]  # a typical turn of the stock bot's own domain
+STOCK_USERS, STOCK_PER_USER, STOCK_ROUNDS = 8, 25, 3
+
+
+def build_stock_bot(parent: pathlib.Path) -> tuple[pathlib.Path, float]:
+    """`rasa init --no-prompt` (copies the template project and trains it, offline) in a folder; its time in s."""
+    project = parent / "stock-bot"
+    project.mkdir()
+    start = time.perf_counter()
+    subprocess.run(
+        [str(servers.RASA_BIN), "init", "--no-prompt", "--init-dir", str(project)],
+        cwd=project, env=servers.base_env(), check=True, capture_output=True, timeout=1800,
+    )  # fmt: skip
+    return project, time.perf_counter() - start
+
+
+@contextmanager
+def stock_rasa(project: pathlib.Path, logdir: pathlib.Path) -> Iterator[str]:
+    """The stock bot served as `rasa run --enable-api` does it (REST channel, in-memory tracker), on a free port."""
+    port = servers.free_port()
+    args = [str(servers.RASA_BIN), "run", "--enable-api", "--model", str(project / "models"), "--interface",
+            "127.0.0.1", "--port", str(port), "--credentials", str(project / "credentials.yml"),
+            "--endpoints", str(project / "endpoints.yml")]  # fmt: skip
+    with servers.service("rasa-stock", args, servers.base_env(), f"http://127.0.0.1:{port}/", logdir, 240):
+        yield f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+
+
+def versus_stock(ours: str, ours_messages: list[str], tmp: pathlib.Path, logdir: pathlib.Path) -> dict[str, object]:
+    """Ours (API + actions + Rasa) against a stock `rasa init` bot of the same Rasa: the same closed-loop load.
+
+    8 users each send their next message when the reply arrives; the two bots take turns round by round, so a
+    busy machine slows both alike. msg/s is over all rounds, p50/p95 over all replies.
+    """
+    print("building the stock `rasa init` bot (it trains its model)...", flush=True)
+    project, built = build_stock_bot(tmp)
+    out: dict[str, object] = {"stock_init_and_train_s": round(built, 1)}
+    with stock_rasa(project, logdir) as stock:
+        bots = {"ours": (ours, ours_messages), "stock": (stock, STOCK_MESSAGES)}
+        runs: dict[str, list[tuple[list[float], float]]] = {name: [] for name in bots}
+        for url, messages in bots.values():  # warm-up: first-message work (heap freeze, TensorFlow graphs)
+            asyncio.run(load_test(url, messages, 2, 3))
+        for _ in range(STOCK_ROUNDS):
+            for name, (url, messages) in bots.items():
+                runs[name].append(asyncio.run(load_test(url, messages, STOCK_USERS, STOCK_PER_USER)))
+    rates = {name: sum(len(lat) for lat, _ in r) / sum(len(lat) / rate for lat, rate in r) for name, r in runs.items()}
+    for name, rounds in runs.items():
+        latencies = [x for lat, _ in rounds for x in lat]
+        out[name] = {
+            "msg_per_s": round(rates[name], 1),
+            "p50_ms": round(pct(latencies, 0.5), 1),
+            "p95_ms": round(pct(latencies, 0.95), 1),
+            "msg_per_s_rounds": [round(rate, 1) for _, rate in rounds],
+        }
+    out["ratio_ours_to_stock_msg_per_s"] = round(rates["ours"] / rates["stock"], 2)
+    return out
+
+
+def print_versus_stock(figures: dict[str, object]) -> None:
+    """One readable line per bot, then the ratio."""
+    print(f"\n{STOCK_USERS} closed-loop users, {STOCK_ROUNDS} alternating rounds of {STOCK_USERS * STOCK_PER_USER} messages:")
+    for name in ("ours", "stock"):
+        f: Any = figures[name]
+        print(f"  {name:5}  {f['msg_per_s']:6.1f} msg/s   p50 {f['p50_ms']:7.1f} ms   p95 {f['p95_ms']:7.1f} ms")
+    print(f"  ours / stock: {figures['ratio_ours_to_stock_msg_per_s']}×  (stock built and trained in "
+          f"{figures['stock_init_and_train_s']} s)")  # fmt: skip
+
+
 def main() -> int:
-    """Run every measurement and print one table."""
+    """Run every measurement and print one table (`--versus-stock`: only ours against a stock `rasa init` bot)."""
     figures: dict[str, object] = {}
+    if "--versus-stock" in sys.argv:
+        return versus_stock_only()
     if "--skip-train" not in sys.argv:
         print("measuring training time (forced retrain)...", flush=True)
         figures["train_s"] = round(train_seconds(), 1)
@@ -221,11 +290,31 @@ def main() -> int:
 
         scores = evaluate(intent, procedure)
         figures["accuracy"] = {k: f"{v.accuracy:.3f} ({v.correct}/{v.total})" for k, v in sorted(scores.items())}
+        figures["versus_stock_rasa_users_8"] = versus = versus_stock(webhook, messages, tmp, logdir)
     print("measuring the cost of recording: 3 alternating rounds, recording on / off...", flush=True)
     figures["recording_on_vs_off_p95_ms"] = recording_cost(db_url, tmp, logdir, messages)
     print("\nTrợ lý DVC Giáo dục — benchmark (this machine; medians are noisy on a shared 2-core box)")
     print(json.dumps(figures, indent=2, ensure_ascii=False))
+    print_versus_stock(versus)
     (ROOT / "var" / "bench.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+    return 0
+
+
+def versus_stock_only() -> int:
+    """Just ours against the stock bot (a few minutes): our recording stack on a fresh database."""
+    logdir = ROOT / "var" / "bench-logs"
+    logdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as name:
+        tmp = pathlib.Path(name)
+        db_url = f"sqlite:///{tmp / 'bench.db'}"
+        migrate(db_url)
+        with session_factory(db_url)() as session:
+            load_catalogue(session, read_catalogue(ROOT / "kb", ROOT / "site.yaml"))
+        messages = [str(m["text"]) for m in load_messages()]
+        with stack(db_url, tmp, logdir, recording=True) as (_api, rasa, _token, _api_proc, _rasa_proc):
+            figures = versus_stock(f"{rasa}/webhooks/rest/webhook", messages, tmp, logdir)
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
+    print_versus_stock(figures)
     return 0
 
 
