@@ -33,7 +33,7 @@ class Thresholds:
     """The only thresholds of the assistant's understanding (scores are 0..1, see search.SearchIndex)."""
 
     answer: float = 0.76  # the best match answers from this score...
-    gap: float = 0.05  # ...when the next one is at least this far behind (else: offer the close ones)
+    gap: float = 0.06  # ...when the next one is at least this far behind (else: offer the close ones)
     choose: float = 0.4  # below `answer`, from this score the best ones are offered as choices
     intent_confidence: float = 0.5  # the classifier's aspect counts from this confidence
     organization_penalty: float = 0.06  # organisation-facing procedures rank below citizen ones
@@ -269,7 +269,8 @@ def decide(
         return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown=0)
 
     procedure_query = snap.procedure_index.analyse(rest)  # aspect words never name a procedure...
-    ranked = rank(snap, procedure_query, snap.topic_index.analyse(text), text)  # ...but may name a topic ("bưu chính")
+    topic_query = snap.topic_index.analyse(text)  # ...but may name a topic ("bưu chính công ích")
+    ranked = rank(snap, procedure_query, topic_query, text)
     named = [c for c in ranked if c.specific and c.score >= t.choose]
     if focus_slug:  # a follow-up moves the focus only to a firmly named procedure; a topic does not take an aspect
         named = [c for c in named if c.firm and c.score >= t.answer and not (asked and c.kind == "topic")]
@@ -279,7 +280,9 @@ def decide(
         close = [c for c in named if c.score >= top.score - t.gap and (c is top or not c.matched < top.matched)]
         if focus_slug and any(c.kind == "procedure" and c.slug == focus_slug for c in close):
             return Resolution("answer", "focus", aspect, "procedure", focus_slug)
-        if top.score >= t.answer and len(close) == 1 and top.firm:
+        query = topic_query if top.kind == "topic" else procedure_query
+        explains_all = not query.unknown and set(query.known) <= top.matched  # "học phí": every word is its name's
+        if len(close) == 1 and top.firm and (top.score >= t.answer or explains_all):
             return _answer(snap, top, aspect)
         offered = (close if len(close) > 1 else named)[: t.max_candidates]  # weak: the best few, for the user to pick
         return Resolution("choose", "ambiguous" if len(close) > 1 else "weak", aspect, candidates=offered)

@@ -1,0 +1,135 @@
+"""Understanding: the resolver on tests/eval/ (in-process and over HTTP), and focus carry-over through real Rasa."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from tests.conftest import RasaServer
+from tests.understanding_eval import ROOT, Report, code_to_slug, evaluate, in_process, load
+
+# Floors a little below what the resolver reaches (scripts/bench_understanding.py prints the figures).
+REAL_RIGHT_FLOOR = 0.38
+WRONG_CEILING = 0.035
+PLAIN_RIGHT_FLOOR = 0.34
+ASPECT_FLOOR = 0.75
+DECLINE_FLOOR = 0.95
+FOLLOW_UP_FLOOR = 0.83
+RASA_FOLLOW_UP_FLOOR = 0.45
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    """Every eval file through the in-process resolver over kb/."""
+    return evaluate(in_process())
+
+
+def test_real_questions_name_the_right_procedure_and_rarely_a_wrong_one(report: Report) -> None:
+    real = report.real["all"]
+    assert real.total >= 50, "the real-question set is loaded"
+    assert real.rate >= REAL_RIGHT_FLOOR, f"{real}; misses: {real.misses[:10]}"
+    assert len(report.wrong) / real.total <= WRONG_CEILING, f"wrong answers: {report.wrong}"
+
+
+def test_questions_without_diacritics(report: Report) -> None:
+    assert report.plain.rate >= PLAIN_RIGHT_FLOOR, f"{report.plain}; misses: {report.plain.misses[:10]}"
+
+
+def test_aspect_and_must_decline(report: Report) -> None:
+    assert report.aspect.rate >= ASPECT_FLOOR, f"{report.aspect}; misses: {report.aspect.misses[:10]}"
+    assert report.decline.total >= 10
+    assert report.decline.rate >= DECLINE_FLOOR, f"{report.decline}; misses: {report.decline.misses}"
+
+
+def test_follow_ups_keep_the_procedure_in_focus(report: Report) -> None:
+    assert report.follow_up.total >= 20
+    assert report.follow_up.rate >= FOLLOW_UP_FLOOR, f"{report.follow_up}; misses: {report.follow_up.misses[:10]}"
+
+
+def resolve(api_url: str, q: str, **params: Any) -> dict[str, Any]:
+    """GET /api/v1/resolve on the real API server."""
+    response = httpx.get(f"{api_url}/api/v1/resolve", params={"q": q, **params}, timeout=10)
+    response.raise_for_status()
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def test_resolve_contract_embeds_what_the_reply_needs(api_url: str) -> None:
+    body = resolve(api_url, "xin cap ban sao bang tn c3 can mang giay to j")
+    assert body["decision"] == "answer" and body["kind"] == "procedure"
+    assert body["slug"] == "ban_sao_van_bang_tu_so_goc" and body["aspect"] == "documents"
+    assert body["procedure"]["source_list"], "the procedure comes with its sources: no second call"
+    assert body["site"]["hotline"], "and with the site settings"
+    assert body["topic"] is None and body["candidates"] == []
+
+
+def test_short_generic_words_never_pick_a_procedure(api_url: str) -> None:
+    tuition = resolve(api_url, "hoc phi")
+    assert (tuition["decision"], tuition["kind"], tuition["slug"]) == ("answer", "topic", "tuition_fee_policy")
+    bare = resolve(api_url, "hồ sơ gồm có những giấy gì")
+    assert bare["decision"] == "choose" and bare["aspect"] == "documents" and bare["popular"]
+    assert resolve(api_url, "hồ sơ")["decision"] != "answer"
+
+
+def test_follow_up_naming_only_an_aspect_answers_about_the_focus(api_url: str) -> None:
+    for text, aspect in [
+        ("thế hạn chót nộp là hôm nào", "deadline"),
+        ("kết quả gửi về nhà qua bưu điện được không em", "postal"),
+        ("mất mấy ngày mới xong", "time"),
+        ("phải nộp ở chỗ nào ạ", "where"),
+    ]:
+        body = resolve(api_url, text, focus="xin_hoc_lai")
+        assert (body["decision"], body["slug"], body["aspect"]) == ("answer", "xin_hoc_lai", aspect), text
+    deadline = resolve(api_url, "hạn chót nộp hồ sơ là khi nào", focus="xin_hoc_lai")
+    assert "deadline_notes" in deadline["extra"]
+    switched = resolve(api_url, "còn chuyển trường thì cần những gì", focus="xin_hoc_lai")
+    assert (switched["slug"], switched["aspect"]) == ("chuyen_truong_thpt", "documents")
+
+
+def test_unknown_or_other_field_is_not_guessed(api_url: str) -> None:
+    body = resolve(api_url, "thủ tục xin giấy phép xây dựng nhà ở nông thôn cần giấy tờ gì")
+    assert body["decision"] != "answer" or body["kind"] != "procedure"
+    assert resolve(api_url, "mất bằng đại học thì xin lại ở đâu")["decision"] != "answer"
+
+
+def test_national_code_and_button_pick(api_url: str) -> None:
+    assert resolve(api_url, "thủ tục 3.000465 là gì")["slug"] == "ban_sao_van_bang_tu_so_goc"
+    picked = resolve(api_url, "", pick="xin_hoc_lai", intent="ask_fee", confidence=1.0)
+    assert (picked["decision"], picked["slug"], picked["aspect"]) == ("answer", "xin_hoc_lai", "fee")
+
+
+def _names() -> dict[str, str]:
+    """Slug → name of every procedure and title of every topic, as the replies show them."""
+    names: dict[str, str] = {}
+    for kind, key in (("procedures", "name"), ("topics", "title")):
+        for path in (ROOT / "kb" / kind).glob("*.yaml"):
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            names[doc["slug"]] = doc[key]
+    return names
+
+
+@pytest.mark.rasa
+def test_multi_turn_focus_through_rasa(rasa: RasaServer) -> None:
+    dialogues = load("multi_turn.yaml")
+    assert dialogues, "tests/eval/multi_turn.yaml"
+    codes, names = code_to_slug(), _names()
+    right = total = 0
+    misses: list[str] = []
+    for dialogue in dialogues:
+        sender = f"mt-{uuid.uuid4().hex[:8]}"
+        for number, turn in enumerate(dialogue["turns"]):
+            reply = "\n".join(str(m.get("text", "")) for m in rasa.say(sender, str(turn["say"])))
+            if number == 0:
+                continue
+            expect = turn.get("expect") or {}
+            want = codes.get(str(expect.get("procedure")), expect.get("procedure")) or expect.get("topic")
+            total += 1
+            ok = bool(want) and names.get(str(want), "\0") in reply
+            right += ok
+            if not ok:
+                misses.append(f"{dialogue['id']}#{number + 1}: want {want}")
+    assert total and right / total >= RASA_FOLLOW_UP_FLOOR, f"{right}/{total}; misses: {misses[:10]}"
