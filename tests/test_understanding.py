@@ -19,7 +19,7 @@ PLAIN_RIGHT_FLOOR = 0.34
 ASPECT_FLOOR = 0.75
 DECLINE_FLOOR = 0.95
 FOLLOW_UP_FLOOR = 0.83
-RASA_FOLLOW_UP_FLOOR = 0.45
+RASA_FOLLOW_UP_FLOOR = 0.68
 
 
 @pytest.fixture(scope="module")
@@ -122,14 +122,17 @@ def test_multi_turn_focus_through_rasa(rasa: RasaServer) -> None:
     for dialogue in dialogues:
         sender = f"mt-{uuid.uuid4().hex[:8]}"
         for number, turn in enumerate(dialogue["turns"]):
-            reply = "\n".join(str(m.get("text", "")) for m in rasa.say(sender, str(turn["say"])))
-            if number == 0:
-                continue
             expect = turn.get("expect") or {}
-            want = codes.get(str(expect.get("procedure")), expect.get("procedure")) or expect.get("topic")
-            total += 1
-            ok = bool(want) and names.get(str(want), "\0") in reply
-            right += ok
-            if not ok:
-                misses.append(f"{dialogue['id']}#{number + 1}: want {want}")
+            want = str(codes.get(str(expect.get("procedure")), expect.get("procedure")) or expect.get("topic"))
+            messages = rasa.say(sender, str(turn["say"]))
+            reply = "\n".join(str(m.get("text", "")) for m in messages)
+            ok = names.get(want, "\0") in reply
+            if number:
+                total += 1
+                right += ok
+                if not ok:
+                    misses.append(f"{dialogue['id']}#{number + 1}: want {want}")
+            offered = [b["payload"] for m in messages for b in m.get("buttons") or [] if f'"{want}"' in b["payload"]]
+            if not ok and offered:  # the user picks the procedure meant among the choices, as a person would
+                rasa.say(sender, offered[0])
     assert total and right / total >= RASA_FOLLOW_UP_FLOOR, f"{right}/{total}; misses: {misses[:10]}"
