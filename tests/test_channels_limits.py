@@ -45,6 +45,26 @@ def test_long_rest_message_does_not_delay_a_short_one(rasa: RasaServer) -> None:
     assert SHORTEN in polite
 
 
+def burst(rasa: RasaServer, message: str, senders: int = 5) -> float:
+    """Seconds for a short question asked while `senders` others send `message` at the same moment."""
+    with ThreadPoolExecutor(max_workers=senders) as pool:
+        others = [pool.submit(rasa.say, f"web:{uuid.uuid4()}", message, 120) for _ in range(senders)]
+        time.sleep(0.05)
+        during = timed(rasa, SHORT)
+        for other in others:
+            other.result()
+    return during
+
+
+def test_a_burst_of_long_messages_costs_others_no_more_than_ordinary_ones(rasa: RasaServer) -> None:
+    """Five 200 000-character messages at once hold a short question up about as long as five short ones do."""
+    timed(rasa, SHORT)  # warm
+    ordinary = statistics.median(burst(rasa, SHORT) for _ in range(3))
+    long = statistics.median(burst(rasa, LONG) for _ in range(3))
+    # Cut at the channel, the difference is tens of milliseconds; uncut (even with linear patterns) it was 0.5–1 s.
+    assert long - ordinary < 0.25, f"short reply: {long:.3f} s next to 5 long messages, {ordinary:.3f} s next to 5 short ones"
+
+
 def test_long_message_is_cut_before_the_bot_reads_or_stores_it(rasa: RasaServer) -> None:
     user = f"web:{uuid.uuid4()}"
     assert SHORTEN in text_of(rasa.say(user, LONG))
