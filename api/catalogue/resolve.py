@@ -94,12 +94,17 @@ def split_aspect(text: str) -> tuple[str | None, str | None, str]:
             words.append(part)
             owner.append(i)
     taken = [False] * len(words)
+    present = set(words)
     for phrase in data.keep:
+        if not present.issuperset(phrase):
+            continue
         for start in _find(words, phrase, taken):
             taken[start : start + len(phrase)] = [True] * len(phrase)
     kept = list(taken)
     found: list[str] = []
     for aspect, phrase in data.phrases:
+        if not present.issuperset(phrase):
+            continue
         for start in _find(words, phrase, taken):
             taken[start : start + len(phrase)] = [True] * len(phrase)
             found.append(aspect)

@@ -26,6 +26,7 @@ CORRECTION_PENALTY = 0.3  # share of a corrected word's weight lost to the doubt
 WINDOW_SHARE = 0.75  # a name matched inside a longer question: its stretch's precision, discounted
 COVERAGE_SHARE = 0.3  # share of an entry's score from how much of the question all its names explain
 DESCRIPTION_SHARE = 0.2  # share from the question's other words found in the entry's description
+ORDER_SHARE = 0.2  # share of a name's score from its word pairs found in the same order in the question
 MAX_QUERY_TOKENS = 120  # content words read from one message (a long message is judged by its beginning)
 _STOPWORDS_FILE = pathlib.Path(__file__).with_name("stopwords.yml")
 
@@ -171,6 +172,10 @@ class SearchIndex:
         weak = word_set("weak")
         self.idf = {t: math.log(1 + total / df) * (WEAK_WEIGHT if t in weak else 1.0) for t, df in doc_freq.items()}
         self.vocab = list(self.idf)
+        self._shapes = [
+            (frozenset(tokens), sum(self.idf[t] for t in set(tokens)), frozenset(pairwise(tokens)))
+            for _, _, tokens in self._names
+        ]
         self.mean_idf = sum(self.idf.values()) / max(len(self.idf), 1)
         self._by_initial: dict[str, list[str]] = {}
         for word in self.vocab:
@@ -237,28 +242,28 @@ class SearchIndex:
                 left += 1
         return sum(query.weights[t] for t in set(query.tokens[best[0] : best[1]]))
 
-    def _score(self, query: Query, total: float, name: tuple[str, ...]) -> tuple[float, set[str]]:
+    def _score(
+        self, query: Query, total: float, qset: frozenset[str], qpairs: frozenset[tuple[str, str]], i: int
+    ) -> tuple[float, set[str]]:
         """Harmonic mean of the name's IDF-weighted recall and the query's precision, plus word order.
 
         Precision is the better of the whole question's and, discounted, that of the shortest stretch holding
         the matched words: a long question with personal context is judged by the part that names a procedure.
         """
-        nset = set(name)
-        common = set(query.tokens) & nset
+        nset, name_weight, name_pairs = self._shapes[i]
+        common = qset & nset
         if not common:
-            return 0.0, common
+            return 0.0, set(common)
         matched = sum(self.idf[t] for t in common)
-        recall = matched / sum(self.idf[t] for t in nset)
+        recall = matched / name_weight
         precision = matched / total
         if precision < 1.0 and len(common) > 1:  # a single word is no phrase: judged on the whole question
-            window = matched / self._window_weight(query, common)
+            window = matched / self._window_weight(query, set(common))
             precision = max(precision, WINDOW_SHARE * window + (1 - WINDOW_SHARE) * precision)
         f1 = 2 * recall * precision / (recall + precision)
-        name_bigrams = set(pairwise(name))
-        if name_bigrams:
-            order = len(name_bigrams & set(pairwise(query.tokens))) / len(name_bigrams)
-            f1 = 0.8 * f1 + 0.2 * order
-        return f1, common
+        if name_pairs:
+            f1 = (1 - ORDER_SHARE) * f1 + ORDER_SHARE * len(name_pairs & qpairs) / len(name_pairs)
+        return f1, set(common)
 
     def search(self, text: str, limit: int = 5) -> list[Hit]:
         """Best-scoring entries for the text, one hit per entry, highest first."""
@@ -273,12 +278,13 @@ class SearchIndex:
         if not query.known:
             return []
         total = sum(query.weights.values())
+        qset, qpairs = frozenset(query.tokens), frozenset(pairwise(query.tokens))
         candidates = sorted({i for t in set(query.known) for i in self._postings.get(t, ())})
         best: dict[str, tuple[float, str, Entry, int]] = {}
         covered: dict[str, set[str]] = {}
         for i in candidates:
             entry, name, tokens = self._names[i]
-            score, common = self._score(query, total, tokens)
+            score, common = self._score(query, total, qset, qpairs, i)
             covered.setdefault(entry.slug, set()).update(common)
             if score > 0 and (entry.slug not in best or score > best[entry.slug][0]):
                 best[entry.slug] = (score, name, entry, len(tokens) if common == set(tokens) else 0)
