@@ -62,8 +62,9 @@ browser: ## Install Debian's chromium for the browser tests if it is missing (ne
 test: setup browser train ## Run the whole test suite (starts API, action server and Rasa on loopback)
 	@$(PY) -m pytest
 
-bench: setup browser load train ## Print benchmark figures (bot, dossier lookup, reports, channels)
+bench: setup browser load train ## Print benchmark figures (bot, understanding, dossier lookup, reports, channels)
 	@$(PY) scripts/bench.py
+	@$(PY) scripts/bench_understanding.py
 	@$(PY) scripts/bench_lookup.py
 	@$(PY) scripts/bench_reports.py
 	@$(PY) scripts/bench_channels.py
