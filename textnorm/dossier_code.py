@@ -36,11 +36,14 @@ def clean_code(text: str) -> str:
 
 def looks_like_code_attempt(text: str) -> bool:
     """True when the user seems to have typed a dossier code (well-formed or not), but not a bare phone number."""
+    text = text or ""
     if find_code(text):
         return True
-    for chunk in re.split(r"[\s,;]+", text or ""):
+    if not _ATTEMPT.search(text):  # a sign inside one chunk is a sign in the whole text: one pass usually decides
+        return False
+    for chunk in re.split(r"[\s,;]+", text):
         if _PHONE.match(re.sub(r"[.\-]", "", chunk)):
             continue
         if _ATTEMPT.search(chunk):
             return True
-    return bool(_ATTEMPT.search(text or "")) and not _PHONE.match(re.sub(r"[\s.\-]", "", text or ""))
+    return not _PHONE.match(re.sub(r"[\s.\-]", "", text))

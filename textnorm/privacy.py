@@ -20,8 +20,8 @@ RecordFactory = Callable[..., logging.LogRecord]
 # Every pattern runs in linear time on any input (a message or log line may be megabytes): no quantifier can
 # give back characters that the next one could also take. E-mails are found from their "@", not by a pattern
 # that starts a scan at every word character.
-_EMAIL_LOCAL_RE = re.compile(r"[\w.+-]+")  # matched on the reversed text, leftwards from an "@"
-_EMAIL_DOMAIN_RE = re.compile(r"[\w-]+(?:\.[\w-]+)+")
+_EMAIL_AT_RE = re.compile(r"@[\w-]+(?:\.[\w-]+)+")  # an "@" and the dotted domain after it
+_EMAIL_LOCAL_RE = re.compile(r"[\w.+-]+")  # the name before it, matched leftwards on the reversed text
 # 000.00.31.H26-260112-0003 (also loosely typed): protected from the digit rules below; digits glued to its end
 # (the verification digits typed with it) are masked.
 _DOSSIER_RE = re.compile(rf"{CODE_BODY}(?:(\d+)(?!\d|[.,]\s*\d))?")  # not the start of a glued next code
@@ -43,21 +43,17 @@ _SLOT_RE = re.compile(r"\x00([a-j]+)\x00")
 
 def _mask_emails(text: str) -> str:
     """Replace e-mail addresses: for each "@", the longest name before it and the dotted domain after it."""
-    at = text.find("@")
-    if at < 0:
+    if "@" not in text:
         return text
     backwards = text[::-1]
     out: list[str] = []
     done = 0  # text[:done] is copied or replaced already
-    while at >= 0:
-        domain = _EMAIL_DOMAIN_RE.match(text, at + 1)
-        local = _EMAIL_LOCAL_RE.match(backwards, len(text) - at, len(text) - done) if domain else None
-        if domain and local:
+    for at_sign in _EMAIL_AT_RE.finditer(text):
+        at = at_sign.start()
+        local = _EMAIL_LOCAL_RE.match(backwards, len(text) - at, len(text) - done) if at >= done else None
+        if local:
             out += [text[done : at - len(local.group())], EMAIL]
-            done = domain.end()
-            at = text.find("@", done)
-        else:
-            at = text.find("@", at + 1)
+            done = at_sign.end()
     out.append(text[done:])
     return "".join(out)
 
