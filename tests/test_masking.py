@@ -163,6 +163,29 @@ def test_every_service_masks_its_logs(python: str, setup: str) -> None:
     assert PHONE not in result.stdout + result.stderr and EMAIL not in result.stdout + result.stderr
 
 
+UNCAUGHT = textwrap.dedent(
+    """
+    import sys, threading
+    from textnorm.privacy import install_log_masking
+    install_log_masking()
+    thread = threading.Thread(target=lambda: int("CCCD " + sys.argv[1]))
+    thread.start()
+    thread.join()
+    raise RuntimeError("user typed " + sys.argv[2])
+    """
+)
+
+
+def test_uncaught_exceptions_are_printed_masked() -> None:
+    args = [str(servers.ROOT / ".venv" / "bin" / "python"), "-c", UNCAUGHT, CCCD, f"{PHONE} / {EMAIL}"]
+    result = subprocess.run(args, env=servers.base_env(), cwd=servers.ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "RuntimeError: user typed [SĐT] / [EMAIL]" in result.stderr, result.stderr[-2000:]
+    assert "ValueError: invalid literal for int() with base 10: 'CCCD [CCCD]'" in result.stderr, result.stderr[-2000:]
+    for secret in SECRETS:
+        assert secret not in result.stderr, secret
+
+
 def test_log_records_are_masked(caplog: pytest.LogCaptureFixture) -> None:
     install_log_masking()
     install_log_masking()  # idempotent

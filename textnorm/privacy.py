@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+import threading
+import traceback
 import urllib.parse
 from collections.abc import Callable
+from types import TracebackType
 from typing import Any
 
 from textnorm.dossier_code import CODE_BODY
@@ -160,11 +164,29 @@ def _masking_factory(base: RecordFactory) -> RecordFactory:
     return factory
 
 
+def _print_masked_exception(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """sys.excepthook: an uncaught exception's traceback, masked, on stderr (where a service's log goes)."""
+    sys.stderr.write(mask_logged("".join(traceback.format_exception(kind, exc, tb))))
+
+
+def _print_masked_thread_exception(args: threading.ExceptHookArgs) -> None:
+    """threading.excepthook: the same for an exception that ends a thread."""
+    if args.exc_value is not None:
+        name = args.thread.name if args.thread else "?"
+        sys.stderr.write(f"Exception in thread {name}:\n")
+        _print_masked_exception(args.exc_type, args.exc_value, args.exc_traceback)
+
+
 def install_log_masking() -> None:
-    """Mask every log record of this process when it is created (all loggers, all handlers, idempotent)."""
+    """Mask every log record of this process when it is created (all loggers, all handlers, idempotent).
+
+    Tracebacks of uncaught exceptions, which Python prints without logging, are masked too.
+    """
     current = logging.getLogRecordFactory()
     if not getattr(current, "_dvc_masking", False):
         logging.setLogRecordFactory(_masking_factory(current))
+    sys.excepthook = _print_masked_exception
+    threading.excepthook = _print_masked_thread_exception
 
 
 def _masked_value(value: Any, fn: Callable[[str], str]) -> Any:
