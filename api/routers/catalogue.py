@@ -7,7 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
-from api.catalogue.resolve import decide, resolve, with_sources
+from api.catalogue.resolve import decide, resolve, split_aspect, with_sources
 from api.deps import SnapshotDep
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
@@ -134,8 +134,9 @@ def search(
     limit: int = Query(5, ge=1, le=20),
 ) -> SearchResult:
     """Rank procedures and topics for free text (the resolver's engine; `status` is its decision)."""
-    known, unknown = snap.procedure_index.split_query(q)
-    procs = snap.procedure_index.search(q, limit=limit)
+    rest = split_aspect(q)[2]  # as the resolver reads it: aspect words never name a procedure
+    known, unknown = snap.procedure_index.split_query(rest)
+    procs = snap.procedure_index.search(rest, limit=limit)
     topics = snap.topic_index.search(q, limit=limit)
     res = decide(snap, q)
     status: Literal["match", "ambiguous", "none"] = "none"
