@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import yaml
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint, Sanic, response
@@ -46,6 +46,25 @@ def site_hotline() -> str:
     return str(data.get("hotline") or "")
 
 
+class CountingOutput(OutputChannel):
+    """The channel's own output, counting what the bot said in a turn (nothing said = something failed)."""
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+        self.sent = 0
+
+    def name(self) -> str:  # type: ignore[override]
+        return self.inner.name()  # the channel's own responses variants still apply
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self.sent += 1
+        await self.inner.send_response(recipient_id, message)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        self.sent += 1
+        await self.inner.send_text_message(recipient_id, text, **kwargs)
+
+
 class Guard:
     """What every channel does to a message before the bot sees it, and the apology when no reply comes in time."""
 
@@ -64,11 +83,16 @@ class Guard:
                 message.sender_id = public_sender(str(message.sender_id))
                 message.metadata = None  # nothing client-chosen beyond the sender id and the text
             message.input_channel = self.channel
+            output = message.output_channel = CountingOutput(message.output_channel)
             try:
                 await asyncio.wait_for(on_new_message(message), reply_timeout())
             except asyncio.TimeoutError:
                 log.warning("no reply within %.1f s on %s: apologising", reply_timeout(), self.channel)
-                await message.output_channel.send_text_message(message.sender_id, self.apology())
+                await output.send_text_message(message.sender_id, self.apology())
+                return
+            if not output.sent:  # the action server refused the call (down): Rasa carries on and says nothing
+                log.warning("an empty reply on %s: apologising", self.channel)
+                await output.send_text_message(message.sender_id, self.apology())
 
         return handle
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+import pathlib
+import secrets
 import signal
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 
 import pytest
 import yaml
 
 from api.settings import ROOT
+from tests import servers
 from tests.conftest import RasaServer
 from tests.test_conversations import text_of
 
@@ -38,3 +42,22 @@ def test_hung_action_server_gets_an_apology_then_the_conversation_recovers(
     assert "xin lỗi" in apology.lower() and hotline in apology
     again = text_of(rasa.say(user, QUESTION))
     assert "bản sao" in again.lower() and "xin lỗi" not in again.lower()
+
+
+@pytest.fixture(scope="module")
+def rasa_without_actions(logdir: pathlib.Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer]:
+    """A Rasa whose action server is down (nothing listens on its port)."""
+    port, token = servers.free_port(), secrets.token_hex(8)
+    tracker = f"sqlite:///{tmp_path_factory.mktemp('tracker-down') / 'tracker.db'}"
+    env = servers.base_env(ACTION_ENDPOINT_URL=f"http://127.0.0.1:{servers.free_port()}/webhook", DVC_TRACKER_DB_URL=tracker)
+    args = servers.rasa_args(port, ROOT / "bot" / "endpoints.yml", token)
+    with servers.service("rasa-no-actions", args, env, f"http://127.0.0.1:{port}/", logdir, 240):
+        yield RasaServer(f"http://127.0.0.1:{port}", token)
+
+
+def test_action_server_down_gets_the_apology_at_once(rasa_without_actions: RasaServer) -> None:
+    hotline = str(yaml.safe_load((ROOT / "site.yaml").read_text(encoding="utf-8"))["hotline"])
+    start = time.perf_counter()
+    reply = text_of(rasa_without_actions.say(f"web:{uuid.uuid4()}", QUESTION))
+    assert time.perf_counter() - start < 3.0
+    assert "xin lỗi" in reply.lower() and hotline in reply  # Rasa alone would have said nothing at all
