@@ -22,6 +22,7 @@ import httpx
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import bench_baseline  # noqa: E402
 from loadgen import Connection  # noqa: E402
 
 from api.catalogue.loader import load_catalogue, read_catalogue  # noqa: E402
@@ -212,16 +213,22 @@ def stock_rasa(project: pathlib.Path, logdir: pathlib.Path) -> Iterator[str]:
 
 
 def versus_stock(ours: str, ours_messages: list[str], tmp: pathlib.Path, logdir: pathlib.Path) -> dict[str, object]:
-    """Ours (API + actions + Rasa) against a stock `rasa init` bot of the same Rasa: the same closed-loop load.
+    """Ours (API + actions + Rasa) against a stock `rasa init` bot of the same Rasa and against our code before
+    this change (`BENCH_BASE`, see bench_baseline.py), under the same closed-loop load.
 
-    8 users each send their next message when the reply arrives; the two bots take turns round by round, so a
-    busy machine slows both alike. msg/s is over all rounds, p50/p95 over all replies.
+    8 users each send their next message when the reply arrives; the bots take turns round by round, so a
+    busy machine slows them alike. msg/s is over all rounds, p50/p95 over all replies.
     """
     print("building the stock `rasa init` bot (it trains its model)...", flush=True)
     project, built = build_stock_bot(tmp)
-    out: dict[str, object] = {"stock_init_and_train_s": round(built, 1)}
-    with stock_rasa(project, logdir) as stock:
-        bots = {"ours": (ours, ours_messages), "stock": (stock, STOCK_MESSAGES)}
+    rev = bench_baseline.base_revision()
+    print(f"building our code at {rev} (before this change: trains its model, loads its catalogue)...", flush=True)
+    base = bench_baseline.export(rev, tmp)
+    base_db, base_built = bench_baseline.prepare(base)
+    out: dict[str, object] = {"stock_init_and_train_s": round(built, 1), "before_rev": rev}
+    out["before_build_s"] = round(base_built, 1)
+    with stock_rasa(project, logdir) as stock, bench_baseline.base_stack(base, base_db, logdir) as before:
+        bots = {"ours": (ours, ours_messages), "before": (before, ours_messages), "stock": (stock, STOCK_MESSAGES)}
         runs: dict[str, list[tuple[list[float], float]]] = {name: [] for name in bots}
         for url, messages in bots.values():  # warm-up: first-message work (heap freeze, TensorFlow graphs)
             asyncio.run(load_test(url, messages, 2, 3))
@@ -238,17 +245,22 @@ def versus_stock(ours: str, ours_messages: list[str], tmp: pathlib.Path, logdir:
             "msg_per_s_rounds": [round(rate, 1) for _, rate in rounds],
         }
     out["ratio_ours_to_stock_msg_per_s"] = round(rates["ours"] / rates["stock"], 2)
+    out["ratio_ours_to_before_msg_per_s"] = round(rates["ours"] / rates["before"], 2)
+    ours_p95, before_p95 = (float(out[n]["p95_ms"]) for n in ("ours", "before"))  # type: ignore[index]
+    out["ratio_ours_to_before_p95"] = round(ours_p95 / before_p95, 2)
     return out
 
 
 def print_versus_stock(figures: dict[str, object]) -> None:
-    """One readable line per bot, then the ratio."""
+    """One readable line per bot, then the ratios."""
     print(f"\n{STOCK_USERS} closed-loop users, {STOCK_ROUNDS} alternating rounds of {STOCK_USERS * STOCK_PER_USER} messages:")
-    for name in ("ours", "stock"):
+    for name in ("ours", "before", "stock"):
         f: Any = figures[name]
-        print(f"  {name:5}  {f['msg_per_s']:6.1f} msg/s   p50 {f['p50_ms']:7.1f} ms   p95 {f['p95_ms']:7.1f} ms")
-    print(f"  ours / stock: {figures['ratio_ours_to_stock_msg_per_s']}×  (stock built and trained in "
+        print(f"  {name:6}  {f['msg_per_s']:6.1f} msg/s   p50 {f['p50_ms']:7.1f} ms   p95 {f['p95_ms']:7.1f} ms")
+    print(f"  ours / stock: {figures['ratio_ours_to_stock_msg_per_s']}× msg/s  (stock built and trained in "
           f"{figures['stock_init_and_train_s']} s)")  # fmt: skip
+    print(f"  ours / before ({figures['before_rev']}): {figures['ratio_ours_to_before_msg_per_s']}× msg/s, "
+          f"p95 {figures['ratio_ours_to_before_p95']}×")  # fmt: skip
 
 
 def main() -> int:
