@@ -132,7 +132,8 @@ def test_multi_turn_focus_through_rasa(rasa: RasaServer) -> None:
                 right += ok
                 if not ok:
                     misses.append(f"{dialogue['id']}#{number + 1}: want {want}")
-            offered = [b["payload"] for m in messages for b in m.get("buttons") or [] if f'"{want}"' in b["payload"]]
+            buttons: list[dict[str, str]] = [b for m in messages for b in m.get("buttons") or []]  # type: ignore[attr-defined]
+            offered = [b["payload"] for b in buttons if f'"{want}"' in b["payload"]]
             if not ok and offered:  # the user picks the procedure meant among the choices, as a person would
                 rasa.say(sender, offered[0])
     assert total and right / total >= RASA_FOLLOW_UP_FLOOR, f"{right}/{total}; misses: {misses[:10]}"
