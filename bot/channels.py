@@ -46,6 +46,13 @@ def site_hotline() -> str:
     return str(data.get("hotline") or "")
 
 
+def client_key(address: str) -> str:
+    """A stable pseudonym for a client address (keyed with DVC_SECRET_KEY): the lockout counts per address, and no
+    address is stored in the conversation."""
+    secret = os.environ.get("DVC_SECRET_KEY", "")
+    return "addr-" + hmac.new(secret.encode(), address.encode(), "sha256").hexdigest()[:20]
+
+
 class CountingOutput(OutputChannel):
     """The channel's own output, counting what the bot said in a turn (nothing said = something failed)."""
 
@@ -68,9 +75,10 @@ class CountingOutput(OutputChannel):
 class Guard:
     """What every channel does to a message before the bot sees it, and the apology when no reply comes in time."""
 
-    def __init__(self, channel: str, public: bool) -> None:
+    def __init__(self, channel: str, public: bool, own_metadata: bool = False) -> None:
         self.channel = channel
         self.public = public
+        self.own_metadata = own_metadata  # the metadata is the channel's own (client key), never the client's
         self.app: Sanic | None = None
 
     def wrap(self, on_new_message: Handler) -> Handler:
@@ -81,7 +89,8 @@ class Guard:
                 message.text = cap_message(str(message.text))  # before NLU, masking and storage
             if self.public:
                 message.sender_id = public_sender(str(message.sender_id))
-                message.metadata = None  # nothing client-chosen beyond the sender id and the text
+                if not self.own_metadata:
+                    message.metadata = None  # nothing client-chosen beyond the sender id and the text
             message.input_channel = self.channel
             output = message.output_channel = CountingOutput(message.output_channel)
             try:
@@ -128,10 +137,11 @@ class PublicRestInput(RestInput):
         return self.name()  # the path it came on, never a field the client chose
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        return None
+        """Only what the server itself saw: the client's address as a keyed digest, for the lookup lockout."""
+        return {"client_ip": client_key(request.remote_addr or request.ip)}
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:
-        guard = Guard(self.name(), public=True)
+        guard = Guard(self.name(), public=True, own_metadata=True)
         blueprint = super().blueprint(guard.wrap(on_new_message))
         guard.install(blueprint)
         return blueprint

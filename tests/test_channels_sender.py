@@ -122,3 +122,13 @@ def test_gateway_channel_speaks_for_the_chat(rasa: RasaServer, db_url: str) -> N
     web = f"web:{uuid.uuid4()}"
     rasa.say(web, QUESTION)
     assert conversation_channels(db_url, [web]) == {web: "web"}  # the widget's ids keep their channel
+
+
+def test_rest_client_address_reaches_the_lockout_as_a_pseudonym_never_as_claimed(rasa: RasaServer) -> None:
+    sender = f"web:{uuid.uuid4()}"
+    body = {"sender": sender, "message": QUESTION, "metadata": {"client_ip": "203.0.113.66"}}
+    httpx.post(f"{rasa.url}/webhooks/rest/webhook", json=body, timeout=30).raise_for_status()
+    tracker = httpx.get(f"{rasa.url}/conversations/{sender}/tracker", params={"token": rasa.token}, timeout=10).json()
+    user = [e for e in tracker["events"] if e["event"] == "user"][-1]
+    key = (user.get("metadata") or {}).get("client_ip", "")
+    assert key.startswith("addr-") and "203.0.113" not in key and "127.0.0.1" not in key
