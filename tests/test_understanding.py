@@ -137,3 +137,27 @@ def test_multi_turn_focus_through_rasa(rasa: RasaServer) -> None:
             if not ok and offered:  # the user picks the procedure meant among the choices, as a person would
                 rasa.say(sender, offered[0])
     assert total and right / total >= RASA_FOLLOW_UP_FLOOR, f"{right}/{total}; misses: {misses[:10]}"
+
+
+def _text(messages: list[dict[str, object]]) -> str:
+    return "\n".join(str(m.get("text", "")) for m in messages)
+
+
+@pytest.mark.rasa
+def test_dossier_form_starts_only_on_own_dossier_words(rasa: RasaServer) -> None:
+    asks_code = "mã hồ sơ"
+    documents = _text(rasa.say(f"u-{uuid.uuid4().hex[:8]}", "thế hồ sơ gồm có các giấy gì"))
+    assert asks_code not in documents and "thủ tục nào" in documents, "a bare documents question asks which procedure"
+    own = _text(rasa.say(f"u-{uuid.uuid4().hex[:8]}", "hồ sơ của con tôi nộp tuần trước đã xong chưa"))
+    assert asks_code in own
+
+
+@pytest.mark.rasa
+def test_short_procedure_question_and_deadline_follow_up(rasa: RasaServer) -> None:
+    user = f"u-{uuid.uuid4().hex[:8]}"
+    first = _text(rasa.say(user, "xin học lại thì cần gì ạ"))
+    assert "Hồ sơ thủ tục «Tiếp nhận học sinh xin học lại»" in first, "documents, not the hand-off form"
+    deadline = _text(rasa.say(user, "vậy hạn chót là hôm nào em"))
+    assert "Tiếp nhận học sinh xin học lại" in deadline and "Hạn nộp cụ thể" in deadline
+    postal = _text(rasa.say(user, "có nhận kết quả qua đường bưu điện không"))
+    assert "Tiếp nhận học sinh xin học lại" in postal and "bưu" in postal
