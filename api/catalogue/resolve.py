@@ -34,7 +34,9 @@ class Thresholds:
 
     answer: float = 0.76  # the best match answers from this score...
     gap: float = 0.06  # ...when the next one is at least this far behind (else: offer the close ones)
-    choose: float = 0.4  # below `answer`, from this score the best ones are offered as choices
+    clear_answer: float = 0.65  # ...or from this lower score when the next one is `clear_gap` behind
+    clear_gap: float = 0.2
+    choose: float = 0.4  # below that, from this score the best ones are offered as choices
     intent_confidence: float = 0.5  # the classifier's aspect counts from this confidence
     organization_penalty: float = 0.06  # organisation-facing procedures rank below citizen ones
     scope_penalty: float = 0.2  # an entry whose names miss a word of another field the message holds (aspects.yml)
@@ -287,7 +289,9 @@ def decide(
             return Resolution("answer", "focus", aspect, "procedure", focus_slug)
         query = topic_query if top.kind == "topic" else procedure_query
         explains_all = not query.unknown and set(query.known) <= top.matched  # "học phí": every word is its name's
-        if len(close) == 1 and top.firm and (top.score >= t.answer or explains_all):
+        runner_up = next((c.score for c in named[1:] if not c.matched < top.matched), 0.0)
+        clear = top.score >= t.clear_answer and top.score - runner_up >= t.clear_gap
+        if len(close) == 1 and top.firm and (top.score >= t.answer or clear or explains_all):
             return _answer(snap, top, aspect)
         offered = (close if len(close) > 1 else named)[: t.max_candidates]  # weak: the best few, for the user to pick
         return Resolution("choose", "ambiguous" if len(close) > 1 else "weak", aspect, candidates=offered)
