@@ -283,6 +283,9 @@ def procedure_answer(
 ) -> tuple[str, list[Button]]:
     """The full reply for an aspect of a procedure: fact, footer, next-question buttons (and the replaced one named)."""
     body = fact_text(texts, aspect, proc, site, extra or {})
+    status_note = (proc.get("status_note") or {}).get("value")
+    if proc.get("status") in ("abolished", "unconfirmed") and status_note:
+        body = f"{texts.get('utter_part_status_' + proc['status'], name=proc['name'], note=shorten(status_note, 300))}\n{body}"
     if replaced:
         status = texts.get(f"utter_word_status_{replaced.get('status')}")
         body = f"{texts.get('utter_part_replaced', old=replaced.get('name', ''), status=status, name=proc['name'])}\n{body}"

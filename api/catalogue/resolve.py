@@ -40,6 +40,7 @@ class Thresholds:
     intent_confidence: float = 0.5  # the classifier's aspect counts from this confidence
     organization_penalty: float = 0.06  # organisation-facing procedures rank below citizen ones
     scope_penalty: float = 0.2  # an entry whose names miss a word of another field the message holds (aspects.yml)
+    abolished_penalty: float = 0.1  # an abolished procedure with no successor ranks below what is in force
     general_question_words: int = 4  # an aspect asked with no procedure gets its general topic in a short message
     unknown_words_not_found: int = 3  # this many words the catalogue does not know: a question about something else
     max_candidates: int = 3
@@ -182,7 +183,9 @@ def rank(snap: Snapshot, procedure_query: Query, topic_query: Query, text: str =
         names = _names(doc) if foreign else ""
         missed = any(f" {w} " not in names for w in foreign)
         organization = doc.get("audience") == "organization"
-        return THRESHOLDS.organization_penalty * organization + THRESHOLDS.scope_penalty * missed
+        abolished = doc.get("status") == "abolished"
+        t = THRESHOLDS
+        return t.organization_penalty * organization + t.scope_penalty * missed + t.abolished_penalty * abolished
 
     best: dict[tuple[str, str], Candidate] = {}
     for hit in snap.procedure_index.search_query(procedure_query, limit=12):
