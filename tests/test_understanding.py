@@ -75,6 +75,13 @@ def test_short_generic_words_never_pick_a_procedure(api_url: str) -> None:
     assert resolve(api_url, "hồ sơ")["decision"] != "answer"
 
 
+def test_personal_context_does_not_hide_the_procedure(api_url: str) -> None:
+    lost = resolve(api_url, "em lỡ làm mất bằng tốt nghiệp cấp 3 từ mấy năm trước, giờ xin lại ra sao ạ")
+    assert (lost["decision"], lost["slug"]) == ("answer", "ban_sao_van_bang_tu_so_goc"), "not the recognition of graduation"
+    back = resolve(api_url, "chau nha minh dang hoc lop 11 thi om phai nghi ca nam, nay muon cho chau di hoc lai")
+    assert (back["decision"], back["slug"]) == ("answer", "xin_hoc_lai"), "re-enrolment, not a school transfer"
+
+
 def test_follow_up_naming_only_an_aspect_answers_about_the_focus(api_url: str) -> None:
     for text, aspect in [
         ("thế hạn chót nộp là hôm nào", "deadline"),
