@@ -29,6 +29,23 @@ DESCRIPTION_SHARE = 0.2  # share from the question's other words found in the en
 ORDER_SHARE = 0.2  # share of a name's score from its word pairs found in the same order in the question
 MAX_QUERY_TOKENS = 120  # content words read from one message (a long message is judged by its beginning)
 _STOPWORDS_FILE = pathlib.Path(__file__).with_name("stopwords.yml")
+_SYNONYMS_FILE = pathlib.Path(__file__).with_name("synonyms.yml")
+
+
+@functools.lru_cache(maxsize=1)
+def _synonyms() -> tuple[tuple[str, str], ...]:
+    """(phrase, read as), normalised and space-padded, longest phrase first."""
+    data = yaml.safe_load(_SYNONYMS_FILE.read_text(encoding="utf-8")) or {}
+    pairs = {f" {normalize(str(k))} ": f" {normalize(str(v))} " for k, v in data.items()}
+    return tuple(sorted(pairs.items(), key=lambda kv: -len(kv[0])))
+
+
+def _read_as(padded: str) -> str:
+    """Replace each synonym phrase of space-padded normalised text by the phrase it means."""
+    for phrase, meaning in _synonyms():
+        if phrase in padded:
+            padded = padded.replace(phrase, meaning)
+    return padded
 
 
 @functools.lru_cache(maxsize=1)
@@ -81,7 +98,7 @@ def content_tokens(text: str, kind: Kind = "procedure") -> list[str]:
     raw = f" {' '.join(_WORD.findall(unicodedata.normalize('NFC', text[:2000].lower())))} "
     raw = _drop_phrases(raw, lists[f"{kind}_raw"])  # phrases as typed with diacritics ("thì sao")
     words = [w for w in raw.split() if w not in lists["exact"]]
-    padded = _drop_phrases(f" {normalize(' '.join(words))} ", lists[f"{kind}_phrases"])  # and typed without
+    padded = _drop_phrases(_read_as(f" {normalize(' '.join(words))} "), lists[f"{kind}_phrases"])  # and typed without
     stop = lists[kind]
     return [t for t in padded.split() if t not in stop]
 
