@@ -19,7 +19,7 @@ export ACTIONS_PORT ?= 5055
 
 MODEL_INPUTS := config.yml $(shell find bot textnorm -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help setup browser migrate load demo train run test bench lint validate purge admin clean
+.PHONY: help setup browser migrate load demo draft train run test bench lint validate purge admin clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ load: migrate ## Validate kb/ and load it into the database (idempotent; reports
 
 demo: load ## Seed the demo dossiers listed in the README (refused in the production profile)
 	@if [ "$${DVC_PROFILE:-dev}" = production ]; then echo "==> production profile: no demo dossiers"; else $(PY) -m api.cli seed-demo; fi
+
+draft: $(VENV)/.installed ## Draft a kb file from the national TTHC database: make draft CODE=1.005095 (review before committing)
+	@$(PY) -m api.cli draft-kb "$(CODE)"
 
 train: $(MODEL) ## Train the Rasa model, only when data, domain or config changed
 

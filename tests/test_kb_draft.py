@@ -116,3 +116,11 @@ def test_command_writes_a_valid_draft_and_asks_for_review(tmp_path: pathlib.Path
     assert "NDB_1_001622" in proc.code_sources
     assert "đối chiếu trước khi commit" in capsys.readouterr().err
     assert main(["9.999999", "--national-db", str(NATIONAL)]) == 1
+
+
+def test_a_redraft_of_a_catalogued_code_lands_on_its_own_file() -> None:
+    from api.catalogue.draft import existing_slug
+    from api.settings import get_settings
+
+    assert existing_slug(get_settings().kb_dir, "2.002857") == "xin_hoc_lai"
+    assert existing_slug(get_settings().kb_dir, "9.999999") is None

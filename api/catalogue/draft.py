@@ -324,6 +324,17 @@ def refresh_all(kb_dir: pathlib.Path, records: dict[str, NationalRecord], slugs:
     return written
 
 
+def existing_slug(kb_dir: pathlib.Path, code: str) -> str | None:
+    """The slug of the kb file that already holds this code, so a redraft lands on the same file."""
+    for path in sorted((kb_dir / "procedures").glob("*.yaml")):
+        if (
+            code in path.read_text(encoding="utf-8")
+            and str((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("code")) == code
+        ):
+            return path.stem
+    return None
+
+
 def _all_sources(kb_dir: pathlib.Path) -> dict[str, Any]:
     sources: dict[str, Any] = {}
     for path in [kb_dir / "sources.yaml", *sorted((kb_dir / "sources").glob("*.yaml"))]:
@@ -362,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     record = records[args.code]
     sid = source_id(args.code, _all_sources(args.kb))
-    text = to_yaml(draft(record, sid, args.slug or slug_for(record.name, set())))
+    text = to_yaml(draft(record, sid, args.slug or existing_slug(args.kb, args.code) or slug_for(record.name, set())))
     if sid.startswith("NDB_"):
         text = (
             f"# source entry for kb/{SOURCES_FILE}:\n# "
