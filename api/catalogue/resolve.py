@@ -38,7 +38,7 @@ class Thresholds:
     clear_gap: float = 0.2
     choose: float = 0.4  # below that, from this score the best ones are offered as choices
     intent_confidence: float = 0.5  # the classifier's aspect counts from this confidence
-    organization_penalty: float = 0.06  # organisation-facing procedures rank below citizen ones
+    organization_penalty: float = 0.1  # organisation-facing procedures rank below citizen ones
     scope_penalty: float = 0.2  # an entry whose names miss a word of another field the message holds (aspects.yml)
     abolished_penalty: float = 0.1  # an abolished procedure with no successor ranks below what is in force
     general_question_words: int = 4  # an aspect asked with no procedure gets its general topic in a short message
