@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from textnorm import fold
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EVAL_DIR = ROOT / "tests" / "eval"
 NATIONAL_CSV = ROOT.parent / "shared" / "reference" / "national_db" / "education_procedures.csv"
@@ -64,9 +66,8 @@ def sentences(path: pathlib.Path) -> Iterator[tuple[str, str]]:
 
 
 def normalise(text: str) -> str:
-    """Lowercase, entity markup removed, whitespace collapsed: how two sentences are compared."""
-    text = ENTITY_MARKUP.sub(lambda m: m.group(1) or m.group(2) or "", text)
-    return " ".join(text.lower().split())
+    """Entity markup removed, accents and punctuation folded: how two sentences are compared."""
+    return fold(ENTITY_MARKUP.sub(lambda m: m.group(1) or m.group(2) or "", text))
 
 
 def training_examples() -> set[str]:
