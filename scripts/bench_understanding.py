@@ -23,6 +23,9 @@ def main() -> int:
         ("real questions, right procedure or answer (all)", report.real["all"], "≥ 85%"),
         ("  dev split", report.real.get("dev"), ""),
         ("  test split", report.real.get("test"), ""),
+        ("right, or the right entry among ≤ 3 choices (all)", report.offered["all"], ""),
+        ("  dev split", report.offered.get("dev"), ""),
+        ("  test split", report.offered.get("test"), ""),
         ("aspect right (questions with an expected entry)", report.aspect, ""),
         ("no diacritics, right (each question folded)", report.plain, "≥ 95%"),
         ("must-decline, no procedure presented", report.decline, ""),
@@ -37,7 +40,7 @@ def main() -> int:
     print(f"  {'wrong-procedure answers (share of real questions)':<52} {share:>8.1%} ({len(report.wrong)}/{total})  ≤ 2%")
     if args.misses:
         for label, tally, _ in rows:
-            if tally and tally.misses:
+            if tally and tally.misses and not label.startswith(" "):  # a split's misses are tagged in the whole
                 print(f"-- {label.strip()}:")
                 for miss in tally.misses:
                     print(f"     {miss}")

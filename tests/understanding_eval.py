@@ -86,11 +86,21 @@ def judge(result: dict[str, Any], ok: set[str] | None) -> tuple[bool, bool]:
     return result["slug"] in ok, result["slug"] not in ok
 
 
+def offered_right(result: dict[str, Any], ok: set[str] | None, most: int = 3) -> bool:
+    """Right, or a choice of at most `most` entries that holds an accepted one (the user taps the one meant)."""
+    right, _ = judge(result, ok)
+    if right or ok is None or result["decision"] != "choose":
+        return right
+    slugs = [str(c.get("slug")) for c in result.get("candidates") or []]
+    return 0 < len(slugs) <= most and any(s in ok for s in slugs)
+
+
 @dataclass
 class Report:
     """Every figure of the understanding benchmark."""
 
     real: dict[str, Tally] = field(default_factory=dict)  # all, dev, test
+    offered: dict[str, Tally] = field(default_factory=dict)  # right, or the right entry among ≤ 3 choices
     aspect: Tally = field(default_factory=Tally)
     wrong: list[str] = field(default_factory=list)  # real questions answered with an entry not accepted
     plain: Tally = field(default_factory=Tally)  # no diacritics
@@ -104,14 +114,18 @@ def evaluate(resolve: Resolve) -> Report:
     """Run every eval file through `resolve` (the in-process engine or the HTTP endpoint)."""
     codes = code_to_slug()
     report = Report(real={"all": Tally(), "dev": Tally(), "test": Tally()})
+    report.offered = {"all": Tally(), "dev": Tally(), "test": Tally()}
     for q in real_questions():
         ok = accepted(q["expect"], q.get("also_ok") or [], codes)
         text = str(q["question"])
         result = resolve(text, None, None)
         right, wrong = judge(result, ok)
-        what = f"{q['id']}: {result['decision']} {result.get('slug')} (want {sorted(ok) if ok else 'none'})"
+        offered = [c.get("slug") for c in result.get("candidates") or []]
+        said = f"{result['decision']} {result.get('slug') or offered}"
+        what = f"{q['id']} [{q.get('split', 'test')}]: {said} (want {sorted(ok) if ok else 'none'})"
         for split in ("all", str(q.get("split", "test"))):
             report.real.setdefault(split, Tally()).add(right, what)
+            report.offered.setdefault(split, Tally()).add(offered_right(result, ok), what)
         if wrong:
             report.wrong.append(what)
         if ok is not None and q.get("aspect"):
