@@ -26,10 +26,10 @@ class Outcome:
 
 
 def answer_outcome(result: dict[str, Any]) -> Outcome:
-    """An answer names its procedure or topic; a weak match or a miss offers the staff; only a miss is unanswered."""
+    """An answer names its procedure or topic; a choice or a miss is no answer, and a weak match or a miss offers the staff."""
     if result["decision"] == "answer":
         procedure = (result.get("procedure") or {}).get("slug")
         topic = (result.get("topic") or {}).get("slug")
         return Outcome(True, procedure, topic)
     missed = result["decision"] == "not_found"
-    return Outcome(not missed, None, None, offer_handoff=missed or result.get("reason") == "weak")
+    return Outcome(False, None, None, offer_handoff=missed or result.get("reason") == "weak")
