@@ -288,6 +288,7 @@ def decide(
         top = named[0]
         # A close candidate whose matched words the best one also matched adds no doubt: the best explains more.
         close = [c for c in named if c.score >= top.score - t.gap and (c is top or not c.matched < top.matched)]
+        close = [c for c in close if c is top or not _same_subject(snap, top, c)]  # a topic and its procedure
         if focus_slug and any(c.kind == "procedure" and c.slug == focus_slug for c in close):
             return Resolution("answer", "focus", aspect, "procedure", focus_slug)
         query = topic_query if top.kind == "topic" else procedure_query
@@ -301,6 +302,12 @@ def decide(
     unknown = sum(1 for token in procedure_query.unknown if token not in word_set("weak"))
     content = len(set(procedure_query.known)) + unknown
     return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown, content)
+
+
+def _same_subject(snap: Snapshot, a: Candidate, b: Candidate) -> bool:
+    """A topic and a procedure that share a name speak of one subject: either answers, no choice needed."""
+    pair = (a.slug, b.slug) if a.kind == "topic" else (b.slug, a.slug)
+    return a.kind != b.kind and pair in snap.same_subject
 
 
 def _answer(snap: Snapshot, top: Candidate, aspect: str) -> Resolution:

@@ -114,6 +114,11 @@ class Entry:
     description: str = ""  # who may ask, conditions, result (procedures) or the summary (topics): weighs a little
 
 
+def names_of(entry: Entry, kind: Kind | None = None) -> frozenset[tuple[str, ...]]:
+    """An entry's names as content words (read as `kind`'s index reads them, by default its own)."""
+    return frozenset(t for t in (tuple(content_tokens(n, kind or entry.kind)) for n in entry.names) if t)
+
+
 DESCRIPTION_FIELDS = ("who_may_request", "conditions", "result")
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.catalogue.search import Entry, SearchIndex, describe, lexicon
+from api.catalogue.search import Entry, SearchIndex, describe, lexicon, names_of
 from api.models import CatalogueMeta, ProcedureRow, SourceRow, TopicRow
 
 
@@ -26,6 +26,7 @@ class Snapshot:
     sources: dict[str, dict[str, Any]]
     procedure_index: SearchIndex
     topic_index: SearchIndex
+    same_subject: frozenset[tuple[str, str]] = frozenset()  # (topic, procedure) that share a name: one subject
 
 
 _lock = threading.Lock()
@@ -59,6 +60,8 @@ def _build(session: Session, version: int) -> Snapshot:
         Entry("topic", slug, d["title"], (d["title"], *d.get("aliases", [])), describe(d)) for slug, d in topics.items()
     ]
     words = lexicon([procedures, topics])
+    proc_names = {e.slug: names_of(e) for e in proc_entries}
+    same = {(t.slug, slug) for t in topic_entries for slug, names in proc_names.items() if names & names_of(t, "procedure")}
     return Snapshot(
         version=version,
         site=dict(meta.site) if meta else {},
@@ -67,6 +70,7 @@ def _build(session: Session, version: int) -> Snapshot:
         sources=sources,
         procedure_index=SearchIndex("procedure", proc_entries, words),
         topic_index=SearchIndex("topic", topic_entries, words),
+        same_subject=frozenset(same),
     )
 
 
