@@ -21,6 +21,7 @@ from textnorm import normalize
 Kind = Literal["procedure", "topic"]
 _WORD = re.compile(r"\w+", re.UNICODE)
 WEAK_WEIGHT = 0.3
+WEAK_DILUTION = 0.25  # share of an unmatched weak word's weight that still lowers precision (context weighs nothing)
 UNKNOWN_WEIGHT = 0.5  # share of an average word's weight that an unknown word takes from precision
 CORRECTION_PENALTY = 0.3  # share of a corrected word's weight lost to the doubt of the correction
 WINDOW_SHARE = 0.75  # a name matched inside a longer question: its stretch's precision, discounted
@@ -149,6 +150,7 @@ class Query:
     weights: dict[str, float]
     known: tuple[str, ...]
     unknown: tuple[str, ...]
+    weak: frozenset[str] = frozenset()  # keys of weak words (personal context, folded collisions)
 
 
 def lexicon(documents: Any) -> frozenset[str]:
@@ -241,7 +243,8 @@ class SearchIndex:
                 penalty = 0.0 if corrected == token else CORRECTION_PENALTY * self.idf[corrected]
                 weights[key] = max(weights.get(key, 0.0), self.idf[corrected] + penalty)
             tokens.append(key)
-        return Query(tuple(tokens), weights, tuple(known), tuple(unknown))
+        weak_keys = frozenset(k for k in weights if k.lstrip("?") in weak)
+        return Query(tuple(tokens), weights, tuple(known), tuple(unknown), weak_keys)
 
     def _window_weight(self, query: Query, common: set[str]) -> float:
         """Weight of the distinct words in the shortest stretch of the query that holds every matched word."""
@@ -262,7 +265,13 @@ class SearchIndex:
                     counts[gone] -= 1
                     have -= counts[gone] == 0
                 left += 1
-        return sum(query.weights[t] for t in set(query.tokens[best[0] : best[1]]))
+        return sum(self._diluting(query, t, common) for t in set(query.tokens[best[0] : best[1]]))
+
+    @staticmethod
+    def _diluting(query: Query, token: str, common: set[str]) -> float:
+        """A word's weight against precision: a weak word the name does not hold counts only a share."""
+        weight = query.weights[token]
+        return weight * WEAK_DILUTION if token in query.weak and token not in common else weight
 
     def _score(
         self, query: Query, total: float, qset: frozenset[str], qpairs: frozenset[tuple[str, str]], i: int
@@ -278,7 +287,7 @@ class SearchIndex:
             return 0.0, set(common)
         matched = sum(self.idf[t] for t in common)
         recall = matched / name_weight
-        precision = matched / total
+        precision = matched / (total + sum(query.weights[t] * (1 - WEAK_DILUTION) for t in common if t in query.weak))
         if precision < 1.0 and len(common) > 1:  # a single word is no phrase: judged on the whole question
             window = matched / self._window_weight(query, set(common))
             precision = max(precision, WINDOW_SHARE * window + (1 - WINDOW_SHARE) * precision)
@@ -299,7 +308,8 @@ class SearchIndex:
         """
         if not query.known:
             return []
-        total = sum(query.weights.values())
+        total = sum(query.weights[t] * (WEAK_DILUTION if t in query.weak else 1.0) for t in query.weights)
+        total = total or sum(query.weights.values())
         qset, qpairs = frozenset(query.tokens), frozenset(pairwise(query.tokens))
         candidates = sorted({i for t in set(query.known) for i in self._postings.get(t, ())})
         best: dict[str, tuple[float, str, Entry, int]] = {}
