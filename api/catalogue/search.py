@@ -8,7 +8,7 @@ import pathlib
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, Literal
 
@@ -64,6 +64,7 @@ def _stoplists() -> dict[str, frozenset[str] | tuple[str, ...]]:
         ),
         "exact": frozenset(w.lower() for w in data["exact_words"]),
         "weak": frozenset(normalize(w) for w in data["weak"] + data["context_words"]),
+        "collisions": frozenset(normalize(w) for w in data["weak"]),
         "generic": frozenset(normalize(w) for w in data["generic"]),
         "all_words": frozenset(
             t
@@ -78,7 +79,7 @@ def _stoplists() -> dict[str, frozenset[str] | tuple[str, ...]]:
     }
 
 
-def word_set(name: Literal["weak", "generic", "all_words"]) -> frozenset[str]:
+def word_set(name: Literal["weak", "collisions", "generic", "all_words"]) -> frozenset[str]:
     """One of the word sets of stopwords.yml (weak, generic, every listed word), normalised."""
     words = _stoplists()[name]
     assert isinstance(words, frozenset)
@@ -151,6 +152,7 @@ class Query:
     known: tuple[str, ...]
     unknown: tuple[str, ...]
     weak: frozenset[str] = frozenset()  # keys of weak words (personal context, folded collisions)
+    strong: dict[str, float] = field(default_factory=dict)  # folded collisions typed in an accented message: full IDF
 
 
 def lexicon(documents: Any) -> frozenset[str]:
@@ -194,7 +196,8 @@ class SearchIndex:
             doc_freq.update(seen)
         total = max(len(entries), 1)
         weak = word_set("weak")
-        self.idf = {t: math.log(1 + total / df) * (WEAK_WEIGHT if t in weak else 1.0) for t, df in doc_freq.items()}
+        self.full_idf = {t: math.log(1 + total / df) for t, df in doc_freq.items()}
+        self.idf = {t: idf * (WEAK_WEIGHT if t in weak else 1.0) for t, idf in self.full_idf.items()}
         self.vocab = list(self.idf)
         self._shapes = [
             (frozenset(tokens), sum(self.idf[t] for t in set(tokens)), frozenset(pairwise(tokens)))
@@ -227,6 +230,11 @@ class SearchIndex:
         does not ride on one or two common words; weak words (personal context, folded collisions) weigh little.
         """
         weak = word_set("weak")
+        # With diacritics typed, the stop word a collision folds from ("thì", "có") is already gone: what is left
+        # of it ("thi", "cơ") is the content word and weighs in full.
+        accented = not text.isascii()
+        collisions = word_set("collisions") if accented else frozenset()
+        strong: dict[str, float] = {}
         tokens: list[str] = []
         weights: dict[str, float] = {}
         known: list[str] = []
@@ -241,10 +249,12 @@ class SearchIndex:
                 known.append(corrected)
                 key = corrected
                 penalty = 0.0 if corrected == token else CORRECTION_PENALTY * self.idf[corrected]
-                weights[key] = max(weights.get(key, 0.0), self.idf[corrected] + penalty)
+                if corrected == token and token in collisions:
+                    strong[key] = self.full_idf[key]
+                weights[key] = max(weights.get(key, 0.0), strong.get(key, self.idf[corrected]) + penalty)
             tokens.append(key)
-        weak_keys = frozenset(k for k in weights if k.lstrip("?") in weak)
-        return Query(tuple(tokens), weights, tuple(known), tuple(unknown), weak_keys)
+        weak_keys = frozenset(k for k in weights if k.lstrip("?") in weak and k not in strong)
+        return Query(tuple(tokens), weights, tuple(known), tuple(unknown), weak_keys, strong)
 
     def _window_weight(self, query: Query, common: set[str]) -> float:
         """Weight of the distinct words in the shortest stretch of the query that holds every matched word."""
@@ -285,7 +295,8 @@ class SearchIndex:
         common = qset & nset
         if not common:
             return 0.0, set(common)
-        matched = sum(self.idf[t] for t in common)
+        matched = sum(query.strong.get(t, self.idf[t]) for t in common)
+        name_weight += sum(query.strong[t] - self.idf[t] for t in nset if t in query.strong)
         recall = matched / name_weight
         precision = matched / (total + sum(query.weights[t] * (1 - WEAK_DILUTION) for t in common if t in query.weak))
         if precision < 1.0 and len(common) > 1:  # a single word is no phrase: judged on the whole question
@@ -320,10 +331,10 @@ class SearchIndex:
             covered.setdefault(entry.slug, set()).update(common)
             if score > 0 and (entry.slug not in best or score > best[entry.slug][0]):
                 best[entry.slug] = (score, name, entry, len(tokens) if common == set(tokens) else 0)
-        known_weight = sum(self.idf[t] for t in set(query.known)) or 1.0
+        known_weight = sum(query.strong.get(t, self.idf[t]) for t in set(query.known)) or 1.0
         hits = []
         for slug, (score, name, entry, whole) in best.items():
-            coverage = sum(self.idf[t] for t in covered[slug]) / known_weight
+            coverage = sum(query.strong.get(t, self.idf[t]) for t in covered[slug]) / known_weight
             described = self._described[slug]
             extra = sum(w for t, w in query.weights.items() if t.lstrip("?") in described and t not in covered[slug])
             final = (1 - COVERAGE_SHARE) * score + COVERAGE_SHARE * coverage + DESCRIPTION_SHARE * extra / total
