@@ -289,11 +289,14 @@ def decide(
         # A close candidate whose matched words the best one also matched adds no doubt: the best explains more.
         close = [c for c in named if c.score >= top.score - t.gap and (c is top or not c.matched < top.matched)]
         close = [c for c in close if c is top or not _same_subject(snap, top, c)]  # a topic and its procedure
+        wider = [d for d in close if all(c is d or c.matched < d.matched for c in close)]
+        if len(close) > 1 and wider:  # one close candidate matched every word the others did, and more: it is meant
+            top, close = wider[0], wider[:1]
         if focus_slug and any(c.kind == "procedure" and c.slug == focus_slug for c in close):
             return Resolution("answer", "focus", aspect, "procedure", focus_slug)
         query = topic_query if top.kind == "topic" else procedure_query
         explains_all = not query.unknown and set(query.known) <= top.matched  # "học phí": every word is its name's
-        runner_up = next((c.score for c in named[1:] if not c.matched < top.matched), 0.0)
+        runner_up = next((c.score for c in named if c is not top and not c.matched < top.matched), 0.0)
         clear = top.score >= t.clear_answer and top.score - runner_up >= t.clear_gap
         if len(close) == 1 and top.firm and (top.score >= t.answer or clear or explains_all):
             return _answer(snap, top, aspect)
