@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.catalogue.resolve import decide, resolve, split_aspect, with_sources
@@ -158,7 +159,7 @@ def _hit(hit: Any) -> dict[str, Any]:
     return {"kind": hit.kind, "slug": hit.slug, "title": hit.title, "score": hit.score, "matched_name": hit.matched_name}
 
 
-@router.get("/resolve")
+@router.get("/resolve", response_model=None)
 def resolve_message(
     snap: SnapshotDep,
     q: str = Query("", max_length=10_000, description="the user's message"),
@@ -167,6 +168,9 @@ def resolve_message(
     confidence: float = Query(0.0, ge=0.0, le=1.0, description="the Rasa intent's confidence"),
     last_aspect: str | None = Query(None, max_length=40, description="the aspect answered last"),
     pick: str | None = Query(None, max_length=200, description="a slug the user picked (button, entity)"),
-) -> dict[str, Any]:
-    """One message → one decision (answer / choose / not_found) with the procedure or topic and site embedded."""
-    return resolve(snap, q, focus=focus, intent=intent, confidence=confidence, last_aspect=last_aspect, pick=pick)
+) -> JSONResponse:
+    """One message → one decision (answer / choose / not_found) with the procedure or topic and site embedded.
+
+    The result is plain JSON already: sent as it is, without FastAPI's per-field encoding (a third of the call's time).
+    """
+    return JSONResponse(resolve(snap, q, focus=focus, intent=intent, confidence=confidence, last_aspect=last_aspect, pick=pick))
