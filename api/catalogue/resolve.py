@@ -16,7 +16,7 @@ from typing import Any, Literal
 import yaml
 
 from api.catalogue.loader import SOURCE_KEYS
-from api.catalogue.search import Hit, Query, word_set
+from api.catalogue.search import Hit, Query, personal_words, word_set
 from api.catalogue.store import Snapshot
 from textnorm import normalize
 
@@ -278,7 +278,7 @@ def decide(
     if command or not rest.strip():
         return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown=0)
 
-    procedure_query = snap.procedure_index.analyse(rest)  # aspect words never name a procedure...
+    procedure_query = snap.procedure_index.analyse(rest, personal_words(text))  # aspect words never name a procedure...
     topic_query = snap.topic_index.analyse(text)  # ...but may name a topic ("bưu chính công ích")
     ranked = rank(snap, procedure_query, topic_query, text)
     named = [c for c in ranked if c.specific and c.score >= t.choose]
@@ -302,7 +302,7 @@ def decide(
             return _answer(snap, top, aspect)
         offered = (close if len(close) > 1 else named)[: t.max_candidates]  # weak: the best few, for the user to pick
         return Resolution("choose", "ambiguous" if len(close) > 1 else "weak", aspect, candidates=offered)
-    unknown = sum(1 for token in procedure_query.unknown if token not in word_set("weak"))
+    unknown = sum(1 for token in procedure_query.unknown if f"?{token}" not in procedure_query.weak)  # names, years
     content = len(set(procedure_query.known)) + unknown
     return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown, content)
 

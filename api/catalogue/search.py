@@ -29,6 +29,8 @@ COVERAGE_SHARE = 0.3  # share of an entry's score from how much of the question 
 DESCRIPTION_SHARE = 0.2  # share from the question's other words found in the entry's description
 ORDER_SHARE = 0.2  # share of a name's score from its word pairs found in the same order in the question
 MAX_QUERY_TOKENS = 120  # content words read from one message (a long message is judged by its beginning)
+_SENTENCE_START = re.compile(r"(?:^|[.?!:\n]|\s-)\s*$")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _STOPWORDS_FILE = pathlib.Path(__file__).with_name("stopwords.yml")
 _SYNONYMS_FILE = pathlib.Path(__file__).with_name("synonyms.yml")
 
@@ -92,6 +94,17 @@ def _drop_phrases(padded: str, phrases: Any) -> str:
         while f" {phrase} " in padded:
             padded = padded.replace(f" {phrase} ", " ")
     return padded
+
+
+def personal_words(text: str) -> frozenset[str]:
+    """Names and places (capitalised inside a sentence) and years, folded: personal context that names no procedure."""
+    text = text[:2000]
+    words = {
+        m.group()
+        for m in _WORD.finditer(text)
+        if m.group().istitle() and not m.group().isupper() and not _SENTENCE_START.search(text[max(0, m.start() - 3) : m.start()])
+    }
+    return frozenset(normalize(" ".join(words)).split()) | frozenset(_YEAR.findall(text[:2000]))
 
 
 def content_tokens(text: str, kind: Kind = "procedure") -> list[str]:
@@ -223,13 +236,14 @@ class SearchIndex:
         query = self.analyse(text)
         return list(query.known), list(query.unknown)
 
-    def analyse(self, text: str) -> Query:
+    def analyse(self, text: str, personal: frozenset[str] | None = None) -> Query:
         """Content words in order, each weighted: IDF when known (less when corrected), a share of the mean if not.
 
         Words the index does not know weigh on precision, so a question about something outside the catalogue
         does not ride on one or two common words; weak words (personal context, folded collisions) weigh little.
         """
-        weak = word_set("weak")
+        personal = personal_words(text) if personal is None else personal  # the whole message's, when given
+        weak = word_set("weak") | personal
         # With diacritics typed, the stop word a collision folds from ("thì", "có") is already gone: what is left
         # of it ("thi", "cơ") is the content word and weighs in full.
         accented = not text.isascii()
