@@ -96,6 +96,7 @@ def _drop_phrases(padded: str, phrases: Any) -> str:
     return padded
 
 
+@functools.lru_cache(maxsize=256)
 def personal_words(text: str) -> frozenset[str]:
     """Names and places (capitalised inside a sentence) and years, folded: personal context that names no procedure."""
     text = text[:2000]
@@ -166,6 +167,7 @@ class Query:
     unknown: tuple[str, ...]
     weak: frozenset[str] = frozenset()  # keys of weak words (personal context, folded collisions)
     strong: dict[str, float] = field(default_factory=dict)  # folded collisions typed in an accented message: full IDF
+    diluted: dict[str, float] = field(default_factory=dict)  # each word's weight against precision when unmatched
 
 
 def lexicon(documents: Any) -> frozenset[str]:
@@ -268,7 +270,8 @@ class SearchIndex:
                 weights[key] = max(weights.get(key, 0.0), strong.get(key, self.idf[corrected]) + penalty)
             tokens.append(key)
         weak_keys = frozenset(k for k in weights if k.lstrip("?") in weak and k not in strong)
-        return Query(tuple(tokens), weights, tuple(known), tuple(unknown), weak_keys, strong)
+        diluted = {k: w * WEAK_DILUTION if k in weak_keys else w for k, w in weights.items()}
+        return Query(tuple(tokens), weights, tuple(known), tuple(unknown), weak_keys, strong, diluted)
 
     def _window_weight(self, query: Query, common: set[str]) -> float:
         """Weight of the distinct words in the shortest stretch of the query that holds every matched word."""
@@ -289,13 +292,14 @@ class SearchIndex:
                     counts[gone] -= 1
                     have -= counts[gone] == 0
                 left += 1
-        return sum(self._diluting(query, t, common) for t in set(query.tokens[best[0] : best[1]]))
+        stretch = set(query.tokens[best[0] : best[1]])
+        return sum(query.diluted[t] for t in stretch) + self._weak_held(query, common & stretch)
 
     @staticmethod
-    def _diluting(query: Query, token: str, common: set[str]) -> float:
-        """A word's weight against precision: a weak word the name does not hold counts only a share."""
-        weight = query.weights[token]
-        return weight * WEAK_DILUTION if token in query.weak and token not in common else weight
+    def _weak_held(query: Query, common: set[str] | frozenset[str]) -> float:
+        """The weight a name's weak words regain against precision: a weak word the name holds counts in full."""
+        held = common & query.weak
+        return sum(query.weights[t] - query.diluted[t] for t in held) if held else 0.0
 
     def _score(
         self, query: Query, total: float, qset: frozenset[str], qpairs: frozenset[tuple[str, str]], i: int
@@ -309,10 +313,13 @@ class SearchIndex:
         common = qset & nset
         if not common:
             return 0.0, set(common)
-        matched = sum(query.strong.get(t, self.idf[t]) for t in common)
-        name_weight += sum(query.strong[t] - self.idf[t] for t in nset if t in query.strong)
+        if query.strong:
+            matched = sum(query.strong.get(t, self.idf[t]) for t in common)
+            name_weight += sum(query.strong[t] - self.idf[t] for t in nset if t in query.strong)
+        else:
+            matched = sum(self.idf[t] for t in common)
         recall = matched / name_weight
-        precision = matched / (total + sum(query.weights[t] * (1 - WEAK_DILUTION) for t in common if t in query.weak))
+        precision = matched / (total + self._weak_held(query, common))
         if precision < 1.0 and len(common) > 1:  # a single word is no phrase: judged on the whole question
             window = matched / self._window_weight(query, set(common))
             precision = max(precision, WINDOW_SHARE * window + (1 - WINDOW_SHARE) * precision)
@@ -333,8 +340,7 @@ class SearchIndex:
         """
         if not query.known:
             return []
-        total = sum(query.weights[t] * (WEAK_DILUTION if t in query.weak else 1.0) for t in query.weights)
-        total = total or sum(query.weights.values())
+        total = sum(query.diluted.values()) or sum(query.weights.values())
         qset, qpairs = frozenset(query.tokens), frozenset(pairwise(query.tokens))
         candidates = sorted({i for t in set(query.known) for i in self._postings.get(t, ())})
         best: dict[str, tuple[float, str, Entry, int]] = {}
