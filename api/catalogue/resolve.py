@@ -34,7 +34,7 @@ class Thresholds:
 
     answer: float = 0.76  # the best match answers from this score...
     gap: float = 0.06  # ...when the next one is at least this far behind (else: offer the close ones)
-    clear_answer: float = 0.65  # ...or from this lower score when the next one is `clear_gap` behind
+    clear_answer: float = 0.7  # ...or from this lower score when the next one is `clear_gap` behind
     clear_gap: float = 0.2
     choose: float = 0.4  # below that, from this score the best ones are offered as choices
     intent_confidence: float = 0.5  # the classifier's aspect counts from this confidence
@@ -289,7 +289,7 @@ def decide(
         # A close candidate whose matched words the best one also matched adds no doubt: the best explains more.
         close = [c for c in named if c.score >= top.score - t.gap and (c is top or not c.matched < top.matched)]
         close = [c for c in close if c is top or not _same_subject(snap, top, c)]  # a topic and its procedure
-        wider = [d for d in close if all(c is d or c.matched < d.matched for c in close)]
+        wider = [d for d in close if all(c is d or (c.matched < d.matched and c.whole_name <= d.whole_name) for c in close)]
         if len(close) > 1 and wider:  # one close candidate matched every word the others did, and more: it is meant
             top, close = wider[0], wider[:1]
         if focus_slug and any(c.kind == "procedure" and c.slug == focus_slug for c in close):

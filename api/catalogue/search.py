@@ -247,9 +247,10 @@ class SearchIndex:
         personal = personal_words(text) if personal is None else personal  # the whole message's, when given
         weak = word_set("weak") | personal
         # With diacritics typed, the stop word a collision folds from ("thì", "có") is already gone: what is left
-        # of it ("thi", "cơ") is the content word and weighs in full.
+        # of it, typed as it is ("thi", not "thị"), is the content word and weighs in full.
         accented = not text.isascii()
-        collisions = word_set("collisions") if accented else frozenset()
+        typed = frozenset(_WORD.findall(unicodedata.normalize("NFC", text[:2000].lower()))) if accented else frozenset()
+        collisions = word_set("collisions") & typed
         strong: dict[str, float] = {}
         tokens: list[str] = []
         weights: dict[str, float] = {}
