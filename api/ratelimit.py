@@ -17,7 +17,7 @@ import time
 from typing import ClassVar, cast
 
 from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.storage import RedisStorage, Storage
+from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import Float, Integer, String, Table, case, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -117,11 +117,22 @@ class DatabaseStorage(Storage):
 
 
 @functools.lru_cache(maxsize=8)
-def _limiter(redis_url: str | None, prefix: str, database_url: str) -> FixedWindowRateLimiter:
-    """One limiter per configuration, created on first use (nothing connects at import time)."""
+def _limiter(redis_url: str | None, prefix: str, database_url: str | None) -> FixedWindowRateLimiter:
+    """One limiter per configuration, created on first use (nothing connects at import time).
+
+    No database URL means a per-process count (`limits`' MemoryStorage), for limits on a hot path that only
+    slow a flood down; anything that guards a secret is counted in a shared store.
+    """
     if redis_url:
         return FixedWindowRateLimiter(RedisStorage(redis_url, key_prefix=prefix.rstrip(":"), socket_timeout=2))
+    if database_url is None:
+        return FixedWindowRateLimiter(MemoryStorage())
     return FixedWindowRateLimiter(DatabaseStorage(database_url))
+
+
+def _store(settings: Settings, shared: bool) -> str | None:
+    """The database URL for a shared count, None for a per-process one (see _limiter)."""
+    return settings.database_url if shared else None
 
 
 def per_seconds(amount: int, seconds: int) -> RateLimitItem:
@@ -129,21 +140,26 @@ def per_seconds(amount: int, seconds: int) -> RateLimitItem:
     return RateLimitItemPerSecond(amount, seconds)
 
 
-def hit(settings: Settings, item: RateLimitItem, key: str, cost: int = 1) -> bool:
-    """Count `cost` hits on `key`; False when that went over the limit (a negative cost gives hits back)."""
+def hit(settings: Settings, item: RateLimitItem, key: str, cost: int = 1, shared: bool = True) -> bool:
+    """Count `cost` hits on `key`; False when that went over the limit (a negative cost gives hits back).
+
+    `shared=False`: without Redis, each worker counts on its own instead of writing to the database.
+    """
+    store = _store(settings, shared)
     try:
-        return _limiter(settings.redis_url, settings.redis_prefix, settings.database_url).hit(item, key, cost=cost)
+        return _limiter(settings.redis_url, settings.redis_prefix, store).hit(item, key, cost=cost)
     except Exception as exc:  # Redis down or misconfigured: the database still limits
         if not settings.redis_url:
             raise
         log.warning("rate limiter: Redis unavailable (%s), counting in the database", type(exc).__name__)
-        return _limiter(None, settings.redis_prefix, settings.database_url).hit(item, key, cost=cost)
+        return _limiter(None, settings.redis_prefix, store).hit(item, key, cost=cost)
 
 
-def retry_after(settings: Settings, item: RateLimitItem, key: str) -> int:
+def retry_after(settings: Settings, item: RateLimitItem, key: str, shared: bool = True) -> int:
     """Whole seconds until the key's window ends (at least 1), for the Retry-After header."""
+    store = _store(settings, shared)
     try:
-        stats = _limiter(settings.redis_url, settings.redis_prefix, settings.database_url).get_window_stats(item, key)
+        stats = _limiter(settings.redis_url, settings.redis_prefix, store).get_window_stats(item, key)
     except Exception:  # the same fallback as hit()
-        stats = _limiter(None, settings.redis_prefix, settings.database_url).get_window_stats(item, key)
+        stats = _limiter(None, settings.redis_prefix, store).get_window_stats(item, key)
     return max(1, math.ceil(stats.reset_time - time.time()))

@@ -157,7 +157,8 @@ def main() -> int:
     args = parser.parse_args()
     rows: list[tuple[str, dict[str, float]]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        logdir = pathlib.Path(tmp)
+        logdir = ROOT / "var" / "bench-logs"
+        logdir.mkdir(parents=True, exist_ok=True)
         rows += bench("sqlite", f"sqlite:///{tmp}/bench.db", args.dossiers, args.seconds, logdir)
         if not args.skip_pg:
             with throwaway_database("dvc_bench") as pg:

@@ -48,7 +48,12 @@ def _max_failures(key: str, settings: Settings) -> int:
 
 
 def reserve(session: Session, keys: list[str], settings: Settings) -> int:
-    """Reserve one attempt on every key; 0 when allowed, else the seconds to wait (nothing stays reserved)."""
+    """Reserve one attempt on every key; 0 when allowed, else the seconds to wait (nothing stays reserved).
+
+    An allowed reservation is not committed here: the caller checks the digits and ends the same transaction with
+    `succeeded` or `failed`. The reserving UPDATE holds the keys' rows (SQLite: the write lock) until then, so a
+    concurrent guess on the same code waits and then sees the count, and a lookup costs one commit, not two.
+    """
     current = now()
     quiet_since = current - dt.timedelta(seconds=settings.lookup_max_lock_seconds)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -83,7 +88,7 @@ def reserve(session: Session, keys: list[str], settings: Settings) -> int:
             wait = max(wait, lock_seconds(row.strikes, settings))
     if wait:
         _release(session, taken)
-    session.commit()
+        session.commit()
     return wait
 
 

@@ -56,3 +56,24 @@ def test_no_password_is_hashed_once_the_limit_is_reached(tmp_path: pathlib.Path,
         get_settings.cache_clear()
     assert codes == [401, 401, 401, 429, 429, 429]
     assert len(hashed) == 3, "argon2 ran only for the allowed attempts"
+
+
+def test_a_flood_limit_counts_per_process_and_writes_nothing(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import text
+
+    from api import ratelimit
+
+    url = f"sqlite:///{tmp_path / 'flood.db'}"
+    migrate(url)
+    monkeypatch.setenv("DVC_DATABASE_URL", url)
+    get_settings.cache_clear()
+    settings = get_settings()
+    item = per_seconds(2, 60)
+    assert [ratelimit.hit(settings, item, "flood", shared=False) for _ in range(3)] == [True, True, False]
+    assert ratelimit.retry_after(settings, item, "flood", shared=False) >= 1
+    with get_engine(url).connect() as conn:
+        assert conn.execute(text("select count(*) from rate_limits")).scalar() == 0
+    assert ratelimit.hit(settings, item, "shared") and ratelimit.hit(settings, item, "shared")
+    with get_engine(url).connect() as conn:
+        assert conn.execute(text("select count(*) from rate_limits")).scalar() == 1
+    get_settings.cache_clear()
