@@ -60,26 +60,6 @@ def prepare(folder: pathlib.Path) -> tuple[str, float]:
 
 
 @contextmanager
-def _service(
-    folder: pathlib.Path, name: str, args: list[str], env: dict[str, str], url: str, logdir: pathlib.Path
-) -> Iterator[None]:
-    """One old service, started in the old tree, stopped at the end of the block."""
-    log = logdir / f"base-{name}.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(args, cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        servers.wait_until_up(url, proc, log, 240)
-        yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-@contextmanager
 def base_stack(folder: pathlib.Path, db_url: str, logdir: pathlib.Path) -> Iterator[str]:
     """The old API, action server and Rasa on free loopback ports, recording on; yields the REST webhook URL."""
     api_port, actions_port, rasa_port = (servers.free_port() for _ in range(3))
@@ -97,5 +77,5 @@ def base_stack(folder: pathlib.Path, db_url: str, logdir: pathlib.Path) -> Itera
     ]  # fmt: skip
     with ExitStack() as stack:
         for name, args, env, url in plan:
-            stack.enter_context(_service(folder, name, args, env, url, logdir))
+            stack.enter_context(servers.service(f"base-{name}", args, env, url, logdir, 240, cwd=folder))
         yield f"{rasa}/webhooks/rest/webhook"

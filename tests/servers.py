@@ -63,12 +63,18 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: pathlib.Path, ti
 
 @contextmanager
 def service(
-    name: str, args: list[str], env: dict[str, str], ready_url: str, logdir: pathlib.Path, timeout: float
+    name: str,
+    args: list[str],
+    env: dict[str, str],
+    ready_url: str,
+    logdir: pathlib.Path,
+    timeout: float,
+    cwd: pathlib.Path = ROOT,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run one service for the duration of the block, then stop it."""
+    """Run one service (from `cwd`, the repo by default) for the duration of the block, then stop it."""
     log = logdir / f"{name}.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_until_up(ready_url, proc, log, timeout)
         yield proc
