@@ -11,8 +11,9 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.styles import Font  # type: ignore[import-untyped]
 
 from api.records.reports import SCALE, per_week
+from textnorm.channels import registry
 
-CHANNEL_NAMES = {"telegram": "Telegram", "web": "Cổng web", "classroom": "Lớp học", "other": "Khác"}
+CHANNEL_NAMES = registry().labels()  # name → label, from the channel registry (textnorm/channels.yml)
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,1 @@
-"""The notification outbox: messages waiting for a channel (Telegram gateway, web widget) to deliver them."""
+"""The notification outbox: messages waiting for a channel (the Zalo and Telegram gateways, the web widget) to deliver them."""

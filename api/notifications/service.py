@@ -8,10 +8,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from api.notifications.models import NotificationRow
-from textnorm.channels import CHANNELS
+from textnorm.channels import channel_names
 
 KINDS = frozenset({"dossier_status", "staff_answer"})
-CHANNEL_PREFIXES = CHANNELS
 
 
 def now() -> dt.datetime:
@@ -31,10 +30,10 @@ def enqueue(session: Session, recipient: str, kind: str, text: str) -> Notificat
 def pending_for_channel(session: Session, channel: str, limit: int = 100) -> list[NotificationRow]:
     """Undelivered messages whose recipient belongs to `channel` (`other` = none of the known prefixes)."""
     query = select(NotificationRow).where(NotificationRow.delivered_at.is_(None))
-    if channel in CHANNEL_PREFIXES:
+    if channel in channel_names():
         query = query.where(NotificationRow.recipient.startswith(f"{channel}:", autoescape=True))
     else:
-        for prefix in CHANNEL_PREFIXES:
+        for prefix in channel_names():
             query = query.where(~NotificationRow.recipient.startswith(f"{prefix}:", autoescape=True))
     return list(session.scalars(query.order_by(NotificationRow.id).limit(limit)))
 

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from api.models import Base
 
-CHANNELS = ("telegram", "web", "classroom", "other")
 FEEDBACK_KINDS = ("feedback", "complaint")
 STATUSES = ("open", "answered")
 

@@ -11,8 +11,9 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from api.models import ProcedureRow, TopicRow
-from api.records.models import CHANNELS, ConversationRow, FeedbackRow, RatingRow, TicketRow, TurnRow
+from api.records.models import ConversationRow, FeedbackRow, RatingRow, TicketRow, TurnRow
 from api.records.service import LOCAL_TZ
+from textnorm.channels import registry, report_channels
 
 Q = TypeVar("Q", bound=Select)  # type: ignore[type-arg]
 
@@ -35,13 +36,15 @@ def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def visible_channel(role: str, requested: str | None) -> str | None:
-    """The one channel rule of the dashboard, reports and exports: teachers see only the classroom channel.
+    """The one channel rule of the dashboard, reports and exports, from the channel registry's roles.
 
-    Any other role sees the channel asked for (None = all); an unknown channel name counts as none.
+    A role that sees every channel gets the channel asked for (None = all; an unknown name counts as none); a role
+    that sees fewer (teachers: the classroom) gets the one asked for when it may see it, else the first it may see.
     """
-    if role == "teacher":
-        return "classroom"
-    return requested if requested in CHANNELS else None
+    allowed = registry().visible_to(role)
+    if requested in allowed:
+        return requested
+    return None if set(report_channels()) <= set(allowed) or not allowed else allowed[0]
 
 
 def _turns(query: Q, start: dt.date, end: dt.date, channel: str | None) -> Q:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.notifications.service import enqueue
 from api.records.models import ConversationRow, FeedbackRow, RatingRow, TicketRow, TurnRow
-from textnorm.channels import channel_of
+from textnorm.channels import can_push, channel_of
 from textnorm.privacy import mask
 
 LOCAL_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")  # Vietnam has no daylight saving time
@@ -191,9 +191,9 @@ def answer_ticket(session: Session, ticket: TicketRow, answer: str, by: str) -> 
 
 
 def answer_feedback(session: Session, item: FeedbackRow, answer: str, by: str) -> bool:
-    """Record the staff answer; when the sender is on a known channel it is pushed too (returns whether it was)."""
+    """Record the staff answer; when the sender's channel can receive pushes it is pushed too (returns whether it was)."""
     item.answer, item.status, item.answered_at, item.answered_by = answer.strip(), "answered", now(), by
-    notify = channel_of(item.sender) != "other"
+    notify = can_push(item.sender)
     if notify:
         enqueue(
             session, recipient=item.sender, kind="staff_answer", text=texts()["staff_answer_feedback"].format(answer=item.answer)

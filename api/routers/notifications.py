@@ -1,4 +1,4 @@
-"""The notification outbox: channels (Telegram gateway) poll and ack; the web widget reads its inbox."""
+"""The notification outbox: the gateways (Zalo, Telegram) poll and ack; the web widget reads its inbox."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response
 from api.deps import InternalAuth, SessionDep
 from api.notifications.models import NotificationRow
 from api.notifications.service import mark_delivered, pending_for_channel, take_for_recipient
+from textnorm.channels import report_channels
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 
@@ -28,10 +29,12 @@ def _view(row: NotificationRow) -> dict[str, Any]:
 @router.get("/notifications", dependencies=[InternalAuth])
 def pending(
     session: SessionDep,
-    channel: Annotated[str, Query(pattern="^(telegram|web|classroom|other)$")],
+    channel: Annotated[str, Query(max_length=20)],
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[dict[str, Any]]:
-    """Undelivered notifications for one channel, oldest first."""
+    """Undelivered notifications for one channel of the registry (or `other`), oldest first."""
+    if channel not in report_channels():
+        raise HTTPException(status_code=422, detail=f"unknown channel; one of: {', '.join(report_channels())}")
     return [_view(row) for row in pending_for_channel(session, channel, limit)]
 
 

@@ -13,10 +13,19 @@ from api.admin.guards import require_api
 from api.admin.models import UserRow
 from api.deps import SessionDep, SettingsDep
 from api.records import reports
+from textnorm.channels import report_channels
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
-Channel = Literal["telegram", "web", "classroom", "other"]
+
+def channel_filter(channel: Annotated[str | None, Query(max_length=20)] = None) -> str | None:
+    """The optional channel of a report, checked against the channel registry (422 for an unknown name)."""
+    if channel is not None and channel not in report_channels():
+        raise HTTPException(status_code=422, detail=f"unknown channel; one of: {', '.join(report_channels())}")
+    return channel
+
+
+Channel = Annotated[str | None, Depends(channel_filter)]
 ReportReader = Annotated[UserRow, Depends(require_api("admin", "staff", "teacher"))]
 TranscriptReader = Annotated[UserRow, Depends(require_api("admin", "staff"))]
 
@@ -69,7 +78,7 @@ def issue_token(body: Credentials, request: Request, session: SessionDep, settin
 
 
 @router.get("/reports/summary")
-def report_summary(user: ReportReader, session: SessionDep, days: Range, channel: Channel | None = None) -> dict[str, Any]:
+def report_summary(user: ReportReader, session: SessionDep, days: Range, channel: Channel) -> dict[str, Any]:
     """Conversations, messages, fallback share, ratings, per channel/procedure/topic/day, tickets, feedback."""
     out = reports.summary(session, days[0], days[1], reports.visible_channel(user.role, channel))
     out["per_week"] = reports.per_week(out["per_day"])
@@ -77,9 +86,7 @@ def report_summary(user: ReportReader, session: SessionDep, days: Range, channel
 
 
 @router.get("/reports/unanswered")
-def report_unanswered(
-    user: ReportReader, session: SessionDep, days: Range, channel: Channel | None = None
-) -> list[dict[str, Any]]:
+def report_unanswered(user: ReportReader, session: SessionDep, days: Range, channel: Channel) -> list[dict[str, Any]]:
     """The latest questions the bot could not answer (masked), in the channels this role may see."""
     return reports.unanswered(session, days[0], days[1], reports.visible_channel(user.role, channel))
 
@@ -89,7 +96,7 @@ def list_conversations(
     user: TranscriptReader,
     session: SessionDep,
     days: Range,
-    channel: Channel | None = None,
+    channel: Channel,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
