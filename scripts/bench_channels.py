@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from api.catalogue.loader import load_catalogue, read_catalogue  # noqa: E402
 from api.cli import migrate  # noqa: E402
 from api.db import session_factory  # noqa: E402
-from gateway.telegram.rasa_client import RasaClient  # noqa: E402
+from gateway.core.rasa_client import RasaClient  # noqa: E402
 from tests import servers  # noqa: E402
 from tests.gateway.fake_bot_api import FakeBotApi, running_fake_bot_api, text_update  # noqa: E402
 from tests.gateway.harness import gateway_settings, running_gateway  # noqa: E402

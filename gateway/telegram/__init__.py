@@ -1,1 +1,1 @@
-"""Telegram gateway: Telegram updates in, Rasa REST replies out, notification outbox pushed to chats."""
+"""The Telegram adapter of the chat gateway (gateway.core does the rest): updates in, replies and pushes out."""

@@ -1,27 +1,16 @@
-"""Turn Rasa's REST messages into Telegram messages: plain text (never markup), inline keyboards, safe sizes."""
+"""Buttons as Telegram inline keyboards: payloads as callback_data of at most 64 bytes, links as URL buttons."""
 
 from __future__ import annotations
 
 import itertools
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from gateway.core.rendering import Button
+
 TELEGRAM_TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit
-ROW_WIDTH = 34  # characters per keyboard row on a phone, counting BUTTON_PADDING per button
-BUTTON_PADDING = 3
-ROW_BUTTONS = 5  # e.g. the five rating buttons on one row
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One Telegram message to send: plain text (no parse mode) and an optional inline keyboard."""
-
-    text: str
-    keyboard: InlineKeyboardMarkup | None = None
 
 
 class PayloadCache:
@@ -58,69 +47,13 @@ class PayloadCache:
         return None
 
 
-def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
-    """Split under `limit` characters, at line boundaries when possible, then at spaces, then anywhere."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:  # one line too long on its own
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > 0 else limit
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:cut])
-            line = line[cut:].lstrip(" ")
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current.strip():
-        chunks.append(current)
-    return [c for c in chunks if c.strip()]
+def button(item: Button, cache: PayloadCache) -> InlineKeyboardButton:
+    """A link opens as a URL button; anything else sends its payload back as callback_data."""
+    if item.is_link:
+        return InlineKeyboardButton(item.title, url=item.payload)
+    return InlineKeyboardButton(item.title, callback_data=cache.encode(item.payload))
 
 
-def keyboard(buttons: list[dict[str, Any]], cache: PayloadCache) -> InlineKeyboardMarkup | None:
-    """Inline keyboard from Rasa buttons: short titles share a row, links open as URL buttons."""
-    rows: list[list[InlineKeyboardButton]] = []
-    row: list[InlineKeyboardButton] = []
-    width = 0
-    for button in buttons:
-        title = str(button.get("title") or "").strip()
-        payload = str(button.get("payload") or "").strip()
-        if not title or not payload:
-            continue
-        if payload.startswith(("http://", "https://")):
-            item = InlineKeyboardButton(title, url=payload)
-        else:
-            item = InlineKeyboardButton(title, callback_data=cache.encode(payload))
-        size = len(title) + BUTTON_PADDING
-        if row and (width + size > ROW_WIDTH or len(row) >= ROW_BUTTONS):
-            rows.append(row)
-            row, width = [], 0
-        row.append(item)
-        width += size
-    if row:
-        rows.append(row)
-    return InlineKeyboardMarkup(rows) if rows else None
-
-
-def render(messages: list[dict[str, Any]], cache: PayloadCache) -> list[Outgoing]:
-    """Rasa messages → Telegram messages; the keyboard goes on the last part of its message."""
-    out: list[Outgoing] = []
-    for message in messages:
-        text = str(message.get("text") or "")
-        if message.get("image"):
-            text = f"{text}\n{message['image']}".strip()
-        markup = keyboard(list(message.get("buttons") or []), cache)
-        parts = split_text(text)
-        if not parts and markup is not None:
-            if out and out[-1].keyboard is None:  # buttons without text: attach to the previous message
-                out[-1] = Outgoing(out[-1].text, markup)
-                continue
-            parts = ["…"]
-        for index, part in enumerate(parts):
-            out.append(Outgoing(part, markup if index == len(parts) - 1 else None))
-    return out
+def keyboard(rows: tuple[tuple[Button, ...], ...], cache: PayloadCache) -> InlineKeyboardMarkup | None:
+    """The core's button rows as an inline keyboard (None without buttons)."""
+    return InlineKeyboardMarkup([[button(b, cache) for b in row] for row in rows]) if rows else None

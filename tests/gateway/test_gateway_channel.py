@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from gateway.telegram.messages import load_messages
+from gateway.core.messages import load_messages
 from tests.conftest import RasaServer
 from tests.gateway.fake_bot_api import FakeBotApi, serve_in_thread, text_update
 from tests.gateway.harness import gateway_settings, running_gateway, stand_in_rasa

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from gateway.telegram.outbox import chat_id_of
-from gateway.telegram.ratelimit import RateLimiter
-from gateway.telegram.rendering import CALLBACK_DATA_LIMIT, PayloadCache, keyboard, render, split_text
+from gateway.core.outbox import chat_of
+from gateway.core.ratelimit import RateLimiter
+from gateway.core.rendering import NumberedMenus, Reply, layout, render, split_text
+from gateway.telegram.rendering import CALLBACK_DATA_LIMIT, TELEGRAM_TEXT_LIMIT, PayloadCache, keyboard
 
 
 def test_split_text_keeps_lines_whole_and_under_the_limit() -> None:
@@ -44,9 +45,9 @@ def test_cache_is_bounded() -> None:
 
 def test_keyboard_rows_and_url_buttons() -> None:
     markup = keyboard(
-        [{"title": "1", "payload": '/rate{"rating": 1}'}, {"title": "2", "payload": '/rate{"rating": 2}'},
-         {"title": "Cổng dịch vụ công quốc gia", "payload": "https://dichvucong.gov.vn"},
-         {"title": "", "payload": "/ignored"}],
+        layout([{"title": "1", "payload": '/rate{"rating": 1}'}, {"title": "2", "payload": '/rate{"rating": 2}'},
+                {"title": "Cổng dịch vụ công quốc gia", "payload": "https://dichvucong.gov.vn"},
+                {"title": "", "payload": "/ignored"}]),
         PayloadCache(),
     )  # fmt: skip
     assert markup is not None
@@ -58,23 +59,33 @@ def test_keyboard_rows_and_url_buttons() -> None:
 
 def test_render_puts_the_keyboard_on_the_last_part() -> None:
     text = "\n".join(["x" * 100] * 100)
-    out = render([{"text": text, "buttons": [{"title": "Lệ phí", "payload": "/ask_fee"}]}], PayloadCache())
+    out = render([{"text": text, "buttons": [{"title": "Lệ phí", "payload": "/ask_fee"}]}], TELEGRAM_TEXT_LIMIT)
     assert len(out) == 3
-    assert out[0].keyboard is None and out[-1].keyboard is not None
+    assert not out[0].rows and out[-1].buttons[0].payload == "/ask_fee"
 
 
 def test_rate_limiter_allows_the_limit_then_warns_once_per_window() -> None:
     now = [0.0]
     limiter = RateLimiter(limit=3, window=60, clock=lambda: now[0])
-    assert [limiter.allow(1) for _ in range(4)] == [True, True, True, False]
-    assert limiter.allow(2)  # other chats are not affected
-    assert limiter.should_warn(1) and not limiter.should_warn(1)
+    assert [limiter.allow("1") for _ in range(4)] == [True, True, True, False]
+    assert limiter.allow("2")  # other chats are not affected
+    assert limiter.should_warn("1") and not limiter.should_warn("1")
     now[0] = 61.0
-    assert limiter.allow(1)
+    assert limiter.allow("1")
 
 
-def test_chat_id_of_recipient() -> None:
-    assert chat_id_of("telegram:12345") == 12345
-    assert chat_id_of("telegram:-100200") == -100200
-    assert chat_id_of("web:abc") is None
-    assert chat_id_of("telegram:abc") is None
+def test_chat_of_recipient() -> None:
+    assert chat_of("telegram", "telegram:12345") == "12345"
+    assert chat_of("telegram", "telegram:-100200") == "-100200"
+    assert chat_of("telegram", "web:abc") is None and chat_of("telegram", "telegram:abc") is None
+    assert chat_of("zalo", "zalo:a1b2c3") == "a1b2c3" and chat_of("zalo", "telegram:1") is None
+
+
+def test_numbered_menu_for_channels_without_keyboards() -> None:
+    menus = NumberedMenus()
+    rows = layout([{"title": "Lệ phí", "payload": "/ask_fee"}, {"title": "Cổng", "payload": "https://dichvucong.gov.vn"}])
+    text = menus.text("c1", Reply("Anh/chị cần gì ạ?", rows), "Gõ số:")
+    assert text.splitlines()[-2:] == ["1. Lệ phí", "2. Cổng: https://dichvucong.gov.vn"]
+    assert menus.pick("c1", " 1 ") == "/ask_fee" and menus.pick("c1", "1.") == "/ask_fee"
+    assert menus.pick("c1", "2") is None  # a link is opened, not sent back
+    assert menus.pick("c1", "3") is None and menus.pick("c1", "1 hồ sơ") is None and menus.pick("c2", "1") is None

@@ -14,8 +14,8 @@ import pytest
 from starlette.testclient import TestClient
 from telegram import Update
 
+from gateway.core.messages import load_messages
 from gateway.telegram.app import SECRET_HEADER, build_application, webhook_app
-from gateway.telegram.messages import load_messages
 from tests.gateway.fake_bot_api import FakeBotApi, button_update, serve_in_thread, text_update
 from tests.gateway.harness import gateway_settings, running_gateway, stand_in_rasa
 

@@ -67,7 +67,7 @@ async def test_a_failed_send_is_retried_next_round(fake_bot: FakeBotApi, outbox_
 async def test_api_down_does_not_stop_the_poller(fake_bot: FakeBotApi, chat_id: int) -> None:
     settings = gateway_settings(fake_bot.base_url, "http://127.0.0.1:9", dvc_api_url="http://127.0.0.1:9", dvc_internal_token="x")
     async with running_gateway(settings) as app:
-        pollers = [t for t in asyncio.all_tasks() if "run_poller" in repr(t.get_coro())]
+        pollers = [t for t in asyncio.all_tasks() if "forever" in repr(t.get_coro())]
         await asyncio.sleep(1.0)  # several failed rounds against a closed port
         assert len(pollers) == 1 and not pollers[0].done()
         assert app.running

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from gateway.telegram.messages import load_messages
+from gateway.core.messages import load_messages
 from tests.conftest import RasaServer
 from tests.gateway.fake_bot_api import FakeBotApi, button_update, text_update
 from tests.gateway.harness import TcpSwitch, gateway_settings, running_gateway

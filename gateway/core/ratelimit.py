@@ -14,10 +14,10 @@ class RateLimiter:
         self.limit = limit
         self.window = window
         self.clock = clock
-        self._hits: dict[int, deque[float]] = {}
-        self._warned: dict[int, float] = {}
+        self._hits: dict[str, deque[float]] = {}
+        self._warned: dict[str, float] = {}
 
-    def allow(self, chat_id: int) -> bool:
+    def allow(self, chat_id: str) -> bool:
         """Record one message; False when the chat is over its limit."""
         now = self.clock()
         hits = self._hits.setdefault(chat_id, deque())
@@ -31,7 +31,7 @@ class RateLimiter:
             self._forget_idle(now)
         return True
 
-    def should_warn(self, chat_id: int) -> bool:
+    def should_warn(self, chat_id: str) -> bool:
         """True once per window while a chat stays over its limit (one polite message, not one per message)."""
         now = self.clock()
         last = self._warned.get(chat_id)

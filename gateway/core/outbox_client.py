@@ -12,7 +12,7 @@ class ApiUnavailable(Exception):
 
 
 class OutboxClient:
-    """GET undelivered Telegram notifications, POST each one back as delivered."""
+    """GET undelivered notifications of one channel, POST each one back as delivered."""
 
     def __init__(self, base_url: str, token: str, timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
@@ -26,7 +26,7 @@ class OutboxClient:
             self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout, headers=headers)
         return self._client
 
-    async def pending(self, channel: str = "telegram") -> list[dict[str, Any]]:
+    async def pending(self, channel: str) -> list[dict[str, Any]]:
         """Undelivered notifications for the channel: each has at least id, recipient and text."""
         try:
             response = await self._http().get("/api/v1/notifications", params={"channel": channel})

@@ -1,4 +1,4 @@
-"""Telegram commands and the Rasa payloads they stand for (docs/contracts.md, issue 6)."""
+"""The commands every chat gateway understands (`/tracuu` typed or picked from the menu) and the Rasa payloads they stand for."""
 
 from __future__ import annotations
 
