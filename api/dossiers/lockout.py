@@ -1,11 +1,18 @@
-"""The lockout on wrong dossier digits: attempts counted atomically per code and per client, locks that escalate.
+"""The lockout on wrong dossier digits: attempts counted atomically per code, failures per client, locks that escalate.
 
-Each lookup first reserves one attempt on two keys, the code (`code:<code>`) and the client (`ip:<address>`, or
-`sender:<id>` when the channel gives no address), with one `UPDATE … WHERE failures < max RETURNING` each: however
-many guesses arrive at once, at most `max` of them get past the check (PostgreSQL locks the row; SQLite lets one
-writer in at a time). Only then are the digits compared. A success gives its reservation back; a failure keeps it,
-and the failure that reaches `max` locks the key for DVC_LOOKUP_LOCK_SECONDS × 2^(locks so far), at most
-DVC_LOOKUP_MAX_LOCK_SECONDS. Counters and strikes are forgotten after DVC_LOOKUP_MAX_LOCK_SECONDS without a failure.
+Before the digits are compared, the lookup reads the client's row (`ip:<address>`, or `sender:<id>` when the
+channel gives no address): a locked client is answered `locked` whatever it typed. Then it reserves one attempt on
+the code (`code:<code>`) with a single upsert, `INSERT … ON CONFLICT DO UPDATE SET failures = failures + 1 WHERE
+not locked AND failures < max RETURNING`: however many guesses arrive at once, at most `max` of them get past the
+check (PostgreSQL locks the row; SQLite lets one writer in at a time). Only then are the digits compared. A success
+starts the code's counters again in the same transaction; a failure keeps the reservation and counts one failure for
+the client (the client's count is the only one a wrong guess adds; a right one leaves it alone). The failure that
+reaches `max` locks its key for DVC_LOOKUP_LOCK_SECONDS × 2^(locks so far), at most DVC_LOOKUP_MAX_LOCK_SECONDS.
+Counters and strikes are forgotten after DVC_LOOKUP_MAX_LOCK_SECONDS without a failure.
+
+A lookup is one short write transaction: the dossier is read before it, and a success costs one upsert and one
+update on the code's row and one commit (that commit does not wait for the disk on PostgreSQL: losing the last
+milliseconds of a counter in a crash is harmless).
 
 Why this makes the 4 digits last (defaults: 5 failures per cycle, 15 min doubling up to 4 days): the first 9 locks
 (15 min … 64 h) take 15 min × (2^9 − 1) = 7 665 min ≈ 5.3 days and allow 45 guesses; after that each 4-day lock
@@ -18,9 +25,9 @@ token (api.dossiers.subscribe_token) that passes the lock, and the locked messag
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -47,79 +54,98 @@ def _max_failures(key: str, settings: Settings) -> int:
     return settings.lookup_max_failures if key.startswith("code:") else settings.lookup_max_failures_per_client
 
 
-def reserve(session: Session, keys: list[str], settings: Settings) -> int:
-    """Reserve one attempt on every key; 0 when allowed, else the seconds to wait (nothing stays reserved).
+def _wait(row: Any, current: dt.datetime, settings: Settings) -> int:
+    """Seconds until a key's lock ends; a full cycle that is not locked yet waits as long as its next lock would."""
+    if row.locked_until is not None and _aware(row.locked_until) > current:
+        return int((_aware(row.locked_until) - current).total_seconds()) + 1
+    return lock_seconds(row.strikes, settings)
 
-    An allowed reservation is not committed here: the caller checks the digits and ends the same transaction with
-    `succeeded` or `failed`. The reserving UPDATE holds the keys' rows (SQLite: the write lock) until then, so a
-    concurrent guess on the same code waits and then sees the count, and a lookup costs one commit, not two.
-    """
+
+def client_wait(session: Session, client_key: str, settings: Settings) -> int:
+    """0 when the client may guess, else the seconds its lock still lasts (a read: nothing is written)."""
     current = now()
+    row = session.execute(
+        select(GUARDS.c.failures, GUARDS.c.strikes, GUARDS.c.locked_until, GUARDS.c.updated_at).where(GUARDS.c.key == client_key)
+    ).first()
+    if row is None:
+        return 0
+    if row.locked_until is not None and _aware(row.locked_until) > current:
+        return _wait(row, current, settings)
+    quiet_since = current - dt.timedelta(seconds=settings.lookup_max_lock_seconds)
+    if _aware(row.updated_at) < quiet_since:
+        return 0
+    return _wait(row, current, settings) if row.failures >= _max_failures(client_key, settings) else 0
+
+
+def _count(session: Session, key: str, settings: Settings, current: dt.datetime) -> tuple[int, int] | None:
+    """One more attempt on `key` in one upsert: (failures now, strikes), or None when the key is locked or full."""
     quiet_since = current - dt.timedelta(seconds=settings.lookup_max_lock_seconds)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    taken: list[str] = []
-    wait = 0
-    for key in keys:
-        session.execute(
-            insert(GUARDS)
-            .values(key=key, failures=0, strikes=0, locked_until=None, updated_at=current)
-            .on_conflict_do_nothing(index_elements=[GUARDS.c.key])
-        )
-        old_lock = or_(GUARDS.c.locked_until.is_(None), GUARDS.c.locked_until < quiet_since)
-        forgotten = and_(GUARDS.c.updated_at < quiet_since, old_lock)
-        failures = case((forgotten, 0), else_=GUARDS.c.failures)
-        got = session.execute(
-            update(GUARDS)
-            .where(
-                GUARDS.c.key == key,
+    old_lock = or_(GUARDS.c.locked_until.is_(None), GUARDS.c.locked_until < quiet_since)
+    forgotten: ColumnElement[bool] = and_(GUARDS.c.updated_at < quiet_since, old_lock)
+    failures = case((forgotten, 0), else_=GUARDS.c.failures)
+    statement = (
+        insert(GUARDS)
+        .values(key=key, failures=1, strikes=0, locked_until=None, updated_at=current)
+        .on_conflict_do_update(
+            index_elements=[GUARDS.c.key],
+            set_={"failures": failures + 1, "strikes": case((forgotten, 0), else_=GUARDS.c.strikes), "updated_at": current},
+            where=and_(
                 or_(GUARDS.c.locked_until.is_(None), GUARDS.c.locked_until <= current),
                 failures < _max_failures(key, settings),
-            )
-            .values(failures=failures + 1, strikes=case((forgotten, 0), else_=GUARDS.c.strikes), updated_at=current)
-            .returning(GUARDS.c.key)
-        ).first()
-        if got is not None:
-            taken.append(key)
-            continue
-        row = session.execute(select(GUARDS.c.locked_until, GUARDS.c.strikes).where(GUARDS.c.key == key)).one()
-        if row.locked_until is not None and _aware(row.locked_until) > current:
-            wait = max(wait, int((_aware(row.locked_until) - current).total_seconds()) + 1)
-        else:  # every attempt of the cycle is being checked right now: as good as locked
-            wait = max(wait, lock_seconds(row.strikes, settings))
-    if wait:
-        _release(session, taken)
-        session.commit()
-    return wait
+            ),
+        )
+        .returning(GUARDS.c.failures, GUARDS.c.strikes)
+    )
+    row = session.execute(statement).first()
+    return None if row is None else (int(row.failures), int(row.strikes))
 
 
-def _release(session: Session, keys: list[str]) -> None:
-    """Give reservations back (no commit)."""
-    for key in keys:
-        given_back = case((GUARDS.c.failures > 0, GUARDS.c.failures - 1), else_=0)
-        session.execute(update(GUARDS).where(GUARDS.c.key == key).values(failures=given_back))
+def _fast_commit(session: Session) -> None:
+    """PostgreSQL: this transaction's commit does not wait for the disk (a lost counter increment is harmless)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.set_config("synchronous_commit", "off", True)))
 
 
-def succeeded(session: Session, code_key: str, keys: list[str]) -> None:
-    """The digits were right: the code's counters start again, the client's reservation is given back."""
+def reserve(session: Session, code_key: str, settings: Settings) -> int:
+    """Reserve one attempt on the code; 0 when allowed (the transaction stays open), else the seconds to wait.
+
+    An allowed reservation is not committed here: the caller compares the digits and ends the same transaction
+    with `succeeded` or `failed`. The upsert holds the code's row (SQLite: the write lock) until then, so a
+    concurrent guess on the same code waits and then sees the count.
+    """
+    current = now()
+    _fast_commit(session)
+    if _count(session, code_key, settings, current) is not None:
+        return 0
+    row = session.execute(select(GUARDS.c.locked_until, GUARDS.c.strikes).where(GUARDS.c.key == code_key)).one()
+    session.rollback()
+    return _wait(row, current, settings)
+
+
+def succeeded(session: Session, code_key: str) -> None:
+    """The digits were right: the code's counters start again (the client's count is left as it is)."""
     session.execute(update(GUARDS).where(GUARDS.c.key == code_key).values(failures=0, strikes=0))
-    _release(session, [k for k in keys if k != code_key])
     session.commit()
 
 
-def failed(session: Session, keys: list[str], settings: Settings) -> None:
-    """The digits were wrong: the reservation stays a failure; a key that reached its maximum is locked."""
+def _lock_if_full(session: Session, key: str, settings: Settings, current: dt.datetime) -> None:
+    """A key that reached its maximum: counters to zero, one more strike, locked for the escalated time."""
+    locked = session.execute(
+        update(GUARDS)
+        .where(GUARDS.c.key == key, GUARDS.c.failures >= _max_failures(key, settings))
+        .values(failures=0, strikes=GUARDS.c.strikes + 1, updated_at=current)
+        .returning(GUARDS.c.strikes)
+    ).first()
+    if locked is not None:
+        until = current + dt.timedelta(seconds=lock_seconds(locked.strikes - 1, settings))
+        session.execute(update(GUARDS).where(GUARDS.c.key == key).values(locked_until=until))
+
+
+def failed(session: Session, code_key: str, client_key: str, settings: Settings) -> None:
+    """The digits were wrong: the code's reservation stays a failure, the client counts one; full keys lock."""
     current = now()
-    if session.get_bind().dialect.name == "postgresql":
-        # losing the last milliseconds of a counter in a crash is harmless; an fsync per wrong guess is slow
-        session.execute(select(func.set_config("synchronous_commit", "off", True)))
-    for key in keys:
-        locked = session.execute(
-            update(GUARDS)
-            .where(GUARDS.c.key == key, GUARDS.c.failures >= _max_failures(key, settings))
-            .values(failures=0, strikes=GUARDS.c.strikes + 1, updated_at=current)
-            .returning(GUARDS.c.strikes)
-        ).first()
-        if locked is not None:
-            until = current + dt.timedelta(seconds=lock_seconds(locked.strikes - 1, settings))
-            session.execute(update(GUARDS).where(GUARDS.c.key == key).values(locked_until=until))
+    _count(session, client_key, settings, current)  # a client that filled up meanwhile stays full (it is locked below)
+    _lock_if_full(session, code_key, settings, current)
+    _lock_if_full(session, client_key, settings, current)
     session.commit()

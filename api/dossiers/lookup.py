@@ -68,11 +68,6 @@ def verify(row: DossierRow | Row[Any] | None, phone_last4: str) -> bool:
     return hmac.compare_digest(expected.encode(), phone_last4.strip().encode()) and row is not None
 
 
-def _keys(code: str, requester: str) -> list[str]:
-    """The lockout keys of one attempt: the code and the client."""
-    return [f"code:{code}", requester]
-
-
 def lookup(
     session: Session, raw_code: str, phone_last4: str, requester: str, settings: Settings, verified: bool = False
 ) -> dict[str, Any]:
@@ -86,17 +81,21 @@ def lookup(
     if verified:
         rows = _read(session, code)
         return {"status": "found", "dossier": _view(rows)} if rows else {"status": "not_found"}
-    keys = _keys(code, requester)
-    wait = lockout.reserve(session, keys, settings)
+    rows = _read(session, code)  # before the lockout's write transaction, which then stays short
+    row = rows[0] if rows else None
+    wait = _admit(session, code, requester, settings)
     if wait:
         return {"status": "locked", "retry_after_seconds": wait}
-    rows = _read(session, code)
-    row = rows[0] if rows else None
     if not verify(row, phone_last4) or row is None:
-        lockout.failed(session, keys, settings)
+        lockout.failed(session, f"code:{code}", requester, settings)
         return {"status": "not_found"}
-    lockout.succeeded(session, keys[0], keys)
+    lockout.succeeded(session, f"code:{code}")
     return {"status": "found", "dossier": _view(rows)}
+
+
+def _admit(session: Session, code: str, requester: str, settings: Settings) -> int:
+    """0 when this attempt may compare the digits (one attempt reserved on the code), else the seconds to wait."""
+    return lockout.client_wait(session, requester, settings) or lockout.reserve(session, f"code:{code}", settings)
 
 
 def find_verified(session: Session, raw_code: str, phone_last4: str, requester: str, settings: Settings) -> DossierRow | None:
@@ -104,12 +103,11 @@ def find_verified(session: Session, raw_code: str, phone_last4: str, requester: 
     code = strict_code(raw_code, settings)
     if code is None:
         return None
-    keys = _keys(code, requester)
-    if lockout.reserve(session, keys, settings):
-        return None
     row = get_dossier(session, code)
-    if not verify(row, phone_last4):
-        lockout.failed(session, keys, settings)
+    if _admit(session, code, requester, settings):
         return None
-    lockout.succeeded(session, keys[0], keys)
+    if not verify(row, phone_last4):
+        lockout.failed(session, f"code:{code}", requester, settings)
+        return None
+    lockout.succeeded(session, f"code:{code}")
     return row

@@ -57,7 +57,8 @@ class DossierHistoryRow(Base):
 class LookupGuardRow(Base):
     """Wrong-digit attempts on one key (`code:<code>` or the client's `ip:`/`sender:`), for the lockout.
 
-    `failures` counts attempts of the current cycle, reserved before the digits are checked (api.dossiers.lockout);
+    `failures` counts attempts of the current cycle: on a code, reserved before the digits are checked; on a client,
+    its wrong guesses (api.dossiers.lockout);
     `strikes` counts the locks so far, each twice as long as the one before.
     """
 

@@ -257,3 +257,16 @@ def test_login_limit_counts_in_the_database_shared_by_workers(pg_url: str) -> No
     assert [login_allowed(settings, address, f"user{i}") for i in range(4)] == [True, True, True, False]
     get_engine(pg_url).dispose()  # a new connection pool: what another worker would have
     assert not login_allowed(settings, address, "someone-else")
+
+
+def test_a_client_counts_wrong_guesses_only(db: str) -> None:
+    settings = Settings(database_url=db)
+    client = f"ip:198.18.0.{secrets.randbelow(250)}"
+    with session_factory(db)() as session:
+        for _ in range(9):
+            assert lookup(session, unknown_code(), "0000", client, settings)["status"] == "not_found"
+        for _ in range(5):  # right answers neither count nor reset the client's wrong guesses
+            assert lookup(session, OVERDUE, "7777", client, settings)["status"] == "found"
+        assert lookup(session, unknown_code(), "0000", client, settings)["status"] == "not_found"  # the 10th
+        locked = lookup(session, OVERDUE, "7777", client, settings)
+    assert locked["status"] == "locked" and 880 <= locked["retry_after_seconds"] <= 901
