@@ -26,7 +26,7 @@ if [ -z "${DVC_ADMIN_PASSWORD:-}" ] && [ "${DVC_PROFILE:-}" != "production" ]; t
   admin_note="(demo password for this run: ${DVC_ADMIN_PASSWORD})"
 fi
 export DVC_ADMIN_USER DVC_ADMIN_PASSWORD
-# The gateways (Telegram) prove themselves to Rasa's gateway channel with this token: a fresh one per run unless set.
+# The gateways (Zalo, Telegram) prove themselves to Rasa's gateway channel with this token: a fresh one per run unless set.
 : "${DVC_GATEWAY_TOKEN:=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 export DVC_GATEWAY_TOKEN
 # The web origins allowed to call Rasa (and the API) from a browser: one setting for both, read by api/settings.py.
@@ -76,6 +76,13 @@ wait_for api "http://127.0.0.1:${API_PORT}/health" 60
 wait_for actions "http://127.0.0.1:${ACTIONS_PORT}/health" 120
 wait_for rasa "http://127.0.0.1:${RASA_PORT}/" 180
 
+if [ -n "${ZALO_BOT_TOKEN:-}" ]; then
+  RASA_URL="http://127.0.0.1:${RASA_PORT}" .venv/bin/python -m gateway.zalo >var/log/zalo.log 2>&1 &
+  pids+=($!)
+  zalo_line="Zalo:           gateway running (log: var/log/zalo.log)"
+else
+  zalo_line="Zalo:           off (set ZALO_BOT_TOKEN to start the gateway)"
+fi
 if [ -n "${TELEGRAM_BOT_TOKEN:-}" ]; then
   RASA_URL="http://127.0.0.1:${RASA_PORT}" .venv/bin/python -m gateway.telegram >var/log/telegram.log 2>&1 &
   pids+=($!)
@@ -94,6 +101,7 @@ Trợ lý DVC Giáo dục is running (logs in var/log/):
   Action server:  http://127.0.0.1:${ACTIONS_PORT}/health
   Demo + widget:  http://localhost:${API_PORT}/
   Admin:          http://localhost:${API_PORT}/admin  (user: ${DVC_ADMIN_USER:-admin}) ${admin_note:-}
+  ${zalo_line}
   ${telegram_line}
 Press Ctrl-C to stop.
 TXT

@@ -13,13 +13,14 @@ MESSAGES_FILE = pathlib.Path(__file__).with_name("messages.yml")
 
 @dataclass(frozen=True)
 class Messages:
-    """Texts the gateway sends when the bot cannot answer, plus the command menu."""
+    """Texts the gateways send when the bot cannot answer, the hint under numbered choices, and the command menu."""
 
     rasa_down: str
     rate_limited: str
     button_expired: str
     empty_reply: str
     not_text: str
+    menu_hint: str
     commands: dict[str, str]
 
 
