@@ -43,10 +43,14 @@ def code_to_slug() -> dict[str, str]:
     return out
 
 
+class Decline(set[str]):
+    """A question the catalogue does not cover: declining is right, and so is naming one of its `also_ok` entries."""
+
+
 def accepted(expect: dict[str, Any], also_ok: list[str], codes: dict[str, str]) -> set[str] | None:
-    """The slugs an answer may name (None when the question must be declined)."""
+    """The slugs an answer may name (None, or a Decline holding the tolerated entries, when it must be declined)."""
     if "none" in expect:
-        return None
+        return Decline(codes.get(str(w), str(w)) for w in also_ok) if also_ok else None
     wanted = [expect.get("procedure") or expect.get("topic"), *also_ok]
     return {codes.get(str(w), str(w)) for w in wanted if w}
 
@@ -78,8 +82,8 @@ class Tally:
 def judge(result: dict[str, Any], ok: set[str] | None) -> tuple[bool, bool]:
     """(right, wrong) for one reply: right = names an accepted entry (or declines when it must); wrong = names another."""
     answered = result["decision"] == "answer" and result.get("slug")
-    if ok is None:
-        wrong = bool(answered and result.get("kind") == "procedure")
+    if ok is None or isinstance(ok, Decline):
+        wrong = bool(answered and result.get("kind") == "procedure" and result["slug"] not in (ok or ()))
         return not wrong, wrong
     if not answered:
         return False, False
@@ -89,7 +93,7 @@ def judge(result: dict[str, Any], ok: set[str] | None) -> tuple[bool, bool]:
 def offered_right(result: dict[str, Any], ok: set[str] | None, most: int = 3) -> bool:
     """Right, or a choice of at most `most` entries that holds an accepted one (the user taps the one meant)."""
     right, _ = judge(result, ok)
-    if right or ok is None or result["decision"] != "choose":
+    if right or ok is None or isinstance(ok, Decline) or result["decision"] != "choose":
         return right
     slugs = [str(c.get("slug")) for c in result.get("candidates") or []]
     return 0 < len(slugs) <= most and any(s in ok for s in slugs)
@@ -128,7 +132,7 @@ def evaluate(resolve: Resolve) -> Report:
             report.offered.setdefault(split, Tally()).add(offered_right(result, ok), what)
         if wrong:
             report.wrong.append(what)
-        if ok is not None and q.get("aspect"):
+        if ok is not None and not isinstance(ok, Decline) and q.get("aspect"):
             report.aspect.add(result["aspect"] == q["aspect"], f"{q['id']}: {result['aspect']} (want {q['aspect']})")
         plain_text = text if text.isascii() else fold(text)
         plain_right, _ = judge(resolve(plain_text, None, None), ok)
@@ -146,7 +150,8 @@ def _turn_right(result: dict[str, Any], expect: dict[str, Any], also_ok: list[st
     """The turn names an accepted entry (or declines when it must) with the expected aspect."""
     ok = accepted(expect, also_ok, codes)
     right, _ = judge(result, ok)
-    return right and (ok is None or not expect.get("aspect") or result["aspect"] == expect["aspect"])
+    declined = ok is None or isinstance(ok, Decline)
+    return right and (declined or not expect.get("aspect") or result["aspect"] == expect["aspect"])
 
 
 def _dialogue(resolve: Resolve, dialogue: dict[str, Any], codes: dict[str, str], report: Report) -> None:

@@ -32,15 +32,17 @@ REPLACED_STATUSES = ("abolished", "merged")
 class Thresholds:
     """The only thresholds of the assistant's understanding (scores are 0..1, see search.SearchIndex)."""
 
-    answer: float = 0.76  # the best match answers from this score...
-    gap: float = 0.06  # ...when the next one is at least this far behind (else: offer the close ones)
-    clear_answer: float = 0.7  # ...or from this lower score when the next one is `clear_gap` behind
+    answer: float = 0.8  # the best match answers from this score...
+    gap: float = 0.05  # ...when the next one is at least this far behind (else: offer the close ones)
+    clear_answer: float = 0.8  # ...or from this lower score when the next one is `clear_gap` behind
     clear_gap: float = 0.2
+    explained_answer: float = 0.65  # ...or from this score when the best one's names hold every word of the message
     choose: float = 0.4  # below that, from this score the best ones are offered as choices
     intent_confidence: float = 0.5  # the classifier's aspect counts from this confidence
     organization_penalty: float = 0.1  # organisation-facing procedures rank below citizen ones
     scope_penalty: float = 0.2  # an entry whose names miss a word of another field the message holds (aspects.yml)
     abolished_penalty: float = 0.1  # an abolished procedure with no successor ranks below what is in force
+    full_text_share: float = 0.25  # share of a score from BM25 over the entry's whole text (fulltext.py)
     general_question_words: int = 4  # an aspect asked with no procedure gets its general topic in a short message
     unknown_words_not_found: int = 3  # this many words the catalogue does not know: a question about something else
     max_candidates: int = 3
@@ -156,7 +158,8 @@ def _specific(hit: Hit) -> bool:
     A whole name of three words or more ("thi vào lớp 10") is a phrase, specific even when each word is generic.
     """
     generic = word_set("generic")
-    return hit.whole_name >= 3 or any(token not in generic and not token.isdigit() for token in hit.matched)
+    graded = hit.whole_name == 2 and any(token.isdigit() for token in hit.matched)  # "lớp 6": a grade named
+    return hit.whole_name >= 3 or graded or any(token not in generic and not token.isdigit() for token in hit.matched)
 
 
 def _names(doc: dict[str, Any]) -> str:
@@ -178,6 +181,11 @@ def rank(snap: Snapshot, procedure_query: Query, topic_query: Query, text: str =
     are moved down by a fixed penalty.
     """
     foreign = _scope(text)
+    full_text = snap.full_text.relative(text) if snap.full_text and text else {}
+    share = THRESHOLDS.full_text_share if full_text else 0.0
+
+    def blend(kind: str, slug: str, score: float) -> float:
+        return (1 - share) * score + share * full_text.get((kind, slug), 0.0)
 
     def penalty(doc: dict[str, Any]) -> float:
         names = _names(doc) if foreign else ""
@@ -196,7 +204,7 @@ def rank(snap: Snapshot, procedure_query: Query, topic_query: Query, text: str =
         if doc.get("status") in REPLACED_STATUSES and doc.get("successor") in snap.procedures:
             slug = doc["successor"]
             doc = snap.procedures[slug]
-        score = round(hit.score - penalty(doc), 4)
+        score = round(blend("procedure", slug, hit.score) - penalty(doc), 4)
         title = doc.get("name", hit.title)
         cand = Candidate("procedure", slug, title, score, _specific(hit), frozenset(hit.matched), hit.whole_name)
         key = ("procedure", slug)
@@ -204,7 +212,7 @@ def rank(snap: Snapshot, procedure_query: Query, topic_query: Query, text: str =
             best[key] = cand
     for hit in snap.topic_index.search_query(topic_query, limit=6):
         matched = frozenset(hit.matched)
-        score = round(hit.score - penalty(snap.topics[hit.slug]), 4)
+        score = round(blend("topic", hit.slug, hit.score) - penalty(snap.topics[hit.slug]), 4)
         best[("topic", hit.slug)] = Candidate("topic", hit.slug, hit.title, score, _specific(hit), matched, hit.whole_name)
     return sorted(best.values(), key=lambda c: (-c.score, c.kind, c.slug))
 
@@ -295,7 +303,7 @@ def decide(
         if focus_slug and any(c.kind == "procedure" and c.slug == focus_slug for c in close):
             return Resolution("answer", "focus", aspect, "procedure", focus_slug)
         query = topic_query if top.kind == "topic" else procedure_query
-        explains_all = not query.unknown and set(query.known) <= top.matched  # "học phí": every word is its name's
+        explains_all = not query.unknown and set(query.known) <= top.matched and top.score >= t.explained_answer  # "học phí"
         runner_up = next((c.score for c in named if c is not top and not c.matched < top.matched), 0.0)
         clear = top.score >= t.clear_answer and top.score - runner_up >= t.clear_gap
         if len(close) == 1 and top.firm and (top.score >= t.answer or clear or explains_all):

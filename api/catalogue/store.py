@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.catalogue.fulltext import FullTextIndex
 from api.catalogue.search import Entry, SearchIndex, describe, lexicon, names_of
 from api.models import CatalogueMeta, ProcedureRow, SourceRow, TopicRow
 
@@ -27,6 +28,7 @@ class Snapshot:
     procedure_index: SearchIndex
     topic_index: SearchIndex
     same_subject: frozenset[tuple[str, str]] = frozenset()  # (topic, procedure) that share a name: one subject
+    full_text: FullTextIndex | None = None  # every text of every entry, for the second opinion
 
 
 _lock = threading.Lock()
@@ -71,6 +73,9 @@ def _build(session: Session, version: int) -> Snapshot:
         procedure_index=SearchIndex("procedure", proc_entries, words),
         topic_index=SearchIndex("topic", topic_entries, words),
         same_subject=frozenset(same),
+        full_text=FullTextIndex(
+            {**{("procedure", s): d for s, d in procedures.items()}, **{("topic", s): d for s, d in topics.items()}}
+        ),
     )
 
 
