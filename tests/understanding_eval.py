@@ -147,11 +147,14 @@ def evaluate(resolve: Resolve) -> Report:
 
 
 def _turn_right(result: dict[str, Any], expect: dict[str, Any], also_ok: list[str], codes: dict[str, str]) -> bool:
-    """The turn names an accepted entry (or declines when it must) with the expected aspect."""
+    """The turn names an accepted entry (or declines when it must), a procedure with the expected aspect.
+
+    A topic's reply is its whole answer whatever the aspect (actions/answer.py), so only a procedure's is judged.
+    """
     ok = accepted(expect, also_ok, codes)
     right, _ = judge(result, ok)
-    declined = ok is None or isinstance(ok, Decline)
-    return right and (declined or not expect.get("aspect") or result["aspect"] == expect["aspect"])
+    aspect_seen = result.get("kind") == "procedure" and bool(expect.get("aspect"))
+    return right and (not aspect_seen or result["aspect"] == expect["aspect"])
 
 
 def _dialogue(resolve: Resolve, dialogue: dict[str, Any], codes: dict[str, str], report: Report) -> None:
