@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import yaml
 
-from api.catalogue.loader import SOURCE_KEYS
+from api.catalogue.cited import cited
 from api.catalogue.search import Hit, Query, personal_words, word_set
 from api.catalogue.store import Snapshot
 from textnorm import normalize
@@ -36,7 +36,6 @@ class Thresholds:
     gap: float = 0.05  # ...when the next one is at least this far behind (else: offer the close ones)
     clear_answer: float = 0.8  # ...or from this lower score when the next one is `clear_gap` behind
     clear_gap: float = 0.2
-    topic_gap: float = 0.1  # a procedure this close to its own subject's topic, naming more words, is meant instead
     explained_answer: float = 0.65  # ...or from this score when the best one's names hold every word of the message
     choose: float = 0.4  # below that, from this score the best ones are offered as choices
     intent_confidence: float = 0.5  # the classifier's aspect counts from this confidence
@@ -218,25 +217,6 @@ def rank(snap: Snapshot, procedure_query: Query, topic_query: Query, text: str =
     return sorted(best.values(), key=lambda c: (-c.score, c.kind, c.slug))
 
 
-def with_sources(doc: dict[str, Any], registry: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The document with `source_list`: the registry entries it cites, in order of first citation."""
-    seen: dict[str, None] = {}
-
-    def walk(obj: Any) -> None:
-        if isinstance(obj, dict):
-            for key, value in obj.items():
-                if key in SOURCE_KEYS and isinstance(value, list):
-                    seen.update(dict.fromkeys(value))
-                else:
-                    walk(value)
-        elif isinstance(obj, list):
-            for value in obj:
-                walk(value)
-
-    walk(doc)
-    return {**doc, "source_list": [{"id": sid, **registry[sid]} for sid in seen if sid in registry]}
-
-
 @dataclass
 class Resolution:
     """What to do with one message (the JSON of GET /api/v1/resolve)."""
@@ -294,7 +274,7 @@ def decide(
     if focus_slug:  # a follow-up moves the focus only to a firmly named procedure; a topic does not take an aspect
         named = [c for c in named if c.firm and c.score >= t.answer and not (asked and c.kind == "topic")]
     if named:
-        top = _procedure_over_topic(snap, named)
+        top = named[0]
         # A close candidate whose matched words the best one also matched adds no doubt: the best explains more.
         close = [c for c in named if c.score >= top.score - t.gap and (c is top or not c.matched < top.matched)]
         close = [c for c in close if c is top or not _same_subject(snap, top, c)]  # a topic and its procedure
@@ -314,16 +294,6 @@ def decide(
     unknown = sum(1 for token in procedure_query.unknown if f"?{token}" not in procedure_query.weak)  # names, years
     content = len(set(procedure_query.known)) + unknown
     return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown, content)
-
-
-def _procedure_over_topic(snap: Snapshot, named: list[Candidate]) -> Candidate:
-    """The best match; but a procedure of the best topic's subject that names more of the message is meant instead."""
-    top = named[0]
-    if top.kind != "topic":
-        return top
-    near = (c for c in named if c.score >= top.score - THRESHOLDS.topic_gap and c.kind == "procedure")
-    more = (c for c in near if c.matched >= top.matched and (c.matched > top.matched or c.whole_name > top.whole_name))
-    return next((c for c in more if _same_subject(snap, top, c)), top)
 
 
 def _same_subject(snap: Snapshot, a: Candidate, b: Candidate) -> bool:
@@ -397,9 +367,9 @@ def resolve(
     }
     if res.kind == "procedure" and res.slug:
         doc = snap.procedures[res.slug]
-        out["procedure"] = with_sources(doc, snap.sources)
+        out["procedure"] = cited(snap, "procedure", res.slug)
         if res.aspect == "how_online" and "submit_online_steps" in snap.topics:
-            out["extra"]["steps_topic"] = with_sources(snap.topics["submit_online_steps"], snap.sources)
+            out["extra"]["steps_topic"] = cited(snap, "topic", "submit_online_steps")
         if res.aspect == "deadline":
             topic = aspect_data().topic_for_aspect.get("deadline")
             out["extra"]["deadline_notes"] = deadline_notes(doc)
@@ -407,7 +377,7 @@ def resolve(
                 {"slug": topic, "title": snap.topics[topic]["title"]} if topic in snap.topics else None
             )
     elif res.kind == "topic" and res.slug:
-        out["topic"] = with_sources(snap.topics[res.slug], snap.sources)
+        out["topic"] = cited(snap, "topic", res.slug)
     if res.reason == "online_only_list":
         out["extra"]["online_only"] = [
             {"slug": s, "name": d["name"]}

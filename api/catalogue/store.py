@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.catalogue.fulltext import FullTextIndex
 from api.catalogue.search import Entry, SearchIndex, describe, lexicon, names_of
+from api.db import get_engine
 from api.models import CatalogueMeta, ProcedureRow, SourceRow, TopicRow
 
 
@@ -29,6 +30,7 @@ class Snapshot:
     topic_index: SearchIndex
     same_subject: frozenset[tuple[str, str]] = frozenset()  # (topic, procedure) that share a name: one subject
     full_text: FullTextIndex | None = None  # every text of every entry, for the second opinion
+    documents: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)  # cited.py fills it
 
 
 _lock = threading.Lock()
@@ -77,6 +79,13 @@ def _build(session: Session, version: int) -> Snapshot:
             {**{("procedure", s): d for s, d in procedures.items()}, **{("topic", s): d for s, d in topics.items()}}
         ),
     )
+
+
+def cached(database_url: str) -> Snapshot | None:
+    """The snapshot of `database_url` while its version was read less than 2 s ago: no session, no query."""
+    key = str(get_engine(database_url).url)
+    snap = _cache.get(key)
+    return snap if snap and time.monotonic() - _checked.get(key, 0.0) < VERSION_CHECK_SECONDS else None
 
 
 def snapshot(session: Session) -> Snapshot | None:
