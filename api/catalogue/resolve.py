@@ -36,6 +36,7 @@ class Thresholds:
     gap: float = 0.05  # ...when the next one is at least this far behind (else: offer the close ones)
     clear_answer: float = 0.8  # ...or from this lower score when the next one is `clear_gap` behind
     clear_gap: float = 0.2
+    topic_gap: float = 0.1  # a procedure this close to its own subject's topic, naming more words, is meant instead
     explained_answer: float = 0.65  # ...or from this score when the best one's names hold every word of the message
     choose: float = 0.4  # below that, from this score the best ones are offered as choices
     intent_confidence: float = 0.5  # the classifier's aspect counts from this confidence
@@ -274,7 +275,7 @@ def decide(
     if focus_slug:  # a follow-up moves the focus only to a firmly named procedure; a topic does not take an aspect
         named = [c for c in named if c.firm and c.score >= t.answer and not (asked and c.kind == "topic")]
     if named:
-        top = named[0]
+        top = _procedure_over_topic(snap, named)
         # A close candidate whose matched words the best one also matched adds no doubt: the best explains more.
         close = [c for c in named if c.score >= top.score - t.gap and (c is top or not c.matched < top.matched)]
         close = [c for c in close if c is top or not _same_subject(snap, top, c)]  # a topic and its procedure
@@ -294,6 +295,16 @@ def decide(
     unknown = sum(1 for token in procedure_query.unknown if f"?{token}" not in procedure_query.weak)  # names, years
     content = len(set(procedure_query.known)) + unknown
     return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown, content)
+
+
+def _procedure_over_topic(snap: Snapshot, named: list[Candidate]) -> Candidate:
+    """The best match; but a procedure of the best topic's subject that names more of the message is meant instead."""
+    top = named[0]
+    if top.kind != "topic":
+        return top
+    near = (c for c in named if c.score >= top.score - THRESHOLDS.topic_gap and c.kind == "procedure")
+    more = (c for c in near if c.matched >= top.matched and (c.matched > top.matched or c.whole_name > top.whole_name))
+    return next((c for c in more if _same_subject(snap, top, c)), top)
 
 
 def _same_subject(snap: Snapshot, a: Candidate, b: Candidate) -> bool:
