@@ -19,7 +19,7 @@ export ACTIONS_PORT ?= 5055
 
 MODEL_INPUTS := config.yml $(shell find bot textnorm -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help setup browser migrate load demo draft train run test bench lint validate purge admin clean
+.PHONY: help setup browser nginx migrate load demo draft train run test bench lint validate purge admin clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -62,10 +62,13 @@ run: setup load demo train ## Install, migrate, load the catalogue, train if nee
 browser: ## Install Debian's chromium for the browser tests if it is missing (never a downloaded browser)
 	@scripts/ensure-chromium.sh
 
-test: setup browser train ## Run the whole test suite (starts API, action server and Rasa on loopback)
+nginx: ## Install Debian's nginx for the deployment tests and the load script if it is missing
+	@scripts/ensure-nginx.sh
+
+test: setup browser nginx train ## Run the whole test suite (starts API, action server and Rasa on loopback)
 	@$(PY) -m pytest
 
-bench: setup browser load train ## Print benchmark figures (bot, understanding, dossier lookup, reports, channels)
+bench: setup browser nginx load train ## Print benchmark figures (bot, understanding, dossier lookup, reports, channels)
 	@$(PY) scripts/bench.py
 	@$(PY) scripts/bench_understanding.py
 	@$(PY) scripts/bench_lookup.py

@@ -1,0 +1,2 @@
+-- The tracker store's own database next to the API's (both owned by the POSTGRES_USER of docker-compose.yml).
+CREATE DATABASE dvc_tracker;
