@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +12,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api.admin.auth import bootstrap_admin
+from api.calendar import router as calendar_router
+from api.calendar import scheduler
 from api.routers import (
     admin,
     admin_staff,
@@ -37,7 +41,13 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     bootstrap_admin(settings)
     gc.collect()
     gc.freeze()  # the ~120 000 objects of the loaded libraries leave the collector's sight (see api/catalogue/store.py)
+    period = scheduler.interval_seconds()
+    reminders = asyncio.create_task(scheduler.run_forever(settings.database_url, period)) if period > 0 else None
     yield
+    if reminders is not None:
+        reminders.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reminders
 
 
 def create_app() -> FastAPI:
@@ -56,6 +66,7 @@ def create_app() -> FastAPI:
     app.include_router(dossier_lookup.router)
     app.include_router(dossiers.router)
     app.include_router(notifications.router)
+    app.include_router(calendar_router.router)
     for module in (records, reports, admin, admin_staff, admin_users):
         app.include_router(module.router)
     mount_widget(app)

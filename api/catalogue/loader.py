@@ -15,6 +15,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.calendar.loader import CalendarError, read_calendar, sync_calendar
+from api.calendar.schema import CalendarFile
 from api.catalogue.schema import Procedure, SeedList, Site, Source, Topic
 from api.models import CatalogueMeta, ProcedureRow, SourceRow, TopicRow
 
@@ -35,6 +37,7 @@ class Catalogue:
     sources: dict[str, Source]
     seed_lists: dict[str, SeedList]
     site: Site
+    calendar: dict[str, CalendarFile] = field(default_factory=dict)  # kb/calendar: school year → its windows
 
 
 @dataclass
@@ -137,7 +140,11 @@ def read_catalogue(kb_dir: pathlib.Path, site_file: pathlib.Path) -> Catalogue:
     for slug in site.popular_procedures:
         if slug not in procedures:
             raise CatalogueError(f"{site_file}: field 'popular_procedures': no procedure '{slug}'")
-    return Catalogue(procedures, topics, sources, seed_lists, site)
+    try:
+        calendar = read_calendar(kb_dir / "calendar", sources, procedures, topics)
+    except CalendarError as exc:
+        raise CatalogueError(str(exc)) from None
+    return Catalogue(procedures, topics, sources, seed_lists, site, calendar)
 
 
 def _hash(data: dict[str, Any]) -> str:
@@ -202,6 +209,7 @@ def load_catalogue(session: Session, catalogue: Catalogue) -> LoadReport:
         {k: v.model_dump(mode="json") for k, v in catalogue.sources.items()},
         lambda k, d, h: SourceRow(id=k, data=d, content_hash=h),
     )
+    report.changes["calendar"] = sync_calendar(session, catalogue.calendar)
     meta = session.get(CatalogueMeta, 1) or CatalogueMeta(id=1, version=0, site={})
     site = catalogue.site.model_dump(mode="json")
     if report.changed or meta.site != site or meta.loaded_at is None:
