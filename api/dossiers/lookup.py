@@ -6,7 +6,7 @@ import hmac
 import re
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from api.dossiers import lockout, messages
@@ -30,12 +30,9 @@ HISTORY = DossierHistoryRow.__table__
 PROCEDURES = ProcedureRow.__table__
 
 
-def _read(session: Session, code: str) -> list[Row[Any]]:
-    """The dossier's columns, the catalogue's name and slug and one row per history entry, in one Core query.
-
-    One round trip on the lookup's hot path; an unknown code gives an empty list.
-    """
-    query = (
+def _read_statement() -> Select[Any]:
+    """The dossier's columns, the catalogue's name and slug and one row per history entry (parameter: code)."""
+    return (
         select(
             DOSSIERS,
             PROCEDURES.c.name.label("procedure_name"),
@@ -48,10 +45,17 @@ def _read(session: Session, code: str) -> list[Row[Any]]:
                 HISTORY, HISTORY.c.dossier_id == DOSSIERS.c.id
             )
         )
-        .where(DOSSIERS.c.code == code)
+        .where(DOSSIERS.c.code == bindparam("code"))
         .order_by(HISTORY.c.id)
     )
-    return list(session.execute(query).all())
+
+
+_READ = _read_statement()  # built once: building it took a sixth of a lookup's CPU
+
+
+def _read(session: Session, code: str) -> list[Row[Any]]:
+    """The dossier with its procedure and history in one Core query: one round trip; an unknown code gives []."""
+    return list(session.execute(_READ, {"code": code}).all())
 
 
 def _view(rows: list[Row[Any]]) -> dict[str, Any]:
