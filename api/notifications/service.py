@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from api.notifications.models import NotificationRow
 from textnorm.channels import channel_names
 
-KINDS = frozenset({"dossier_status", "staff_answer"})
+KINDS = frozenset({"dossier_status", "staff_answer", "reminder"})
 
 
 def now() -> dt.datetime:
