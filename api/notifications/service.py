@@ -28,8 +28,8 @@ def enqueue(session: Session, recipient: str, kind: str, text: str) -> Notificat
 
 
 def pending_for_channel(session: Session, channel: str, limit: int = 100) -> list[NotificationRow]:
-    """Undelivered messages whose recipient belongs to `channel` (`other` = none of the known prefixes)."""
-    query = select(NotificationRow).where(NotificationRow.delivered_at.is_(None))
+    """Messages not delivered (nor given up) whose recipient belongs to `channel` (`other` = none of the registry's)."""
+    query = select(NotificationRow).where(NotificationRow.delivered_at.is_(None), NotificationRow.failed_at.is_(None))
     if channel in channel_names():
         query = query.where(NotificationRow.recipient.startswith(f"{channel}:", autoescape=True))
     else:
@@ -45,6 +45,7 @@ def mark_delivered(session: Session, notification_id: int) -> bool:
         return False
     if row.delivered_at is None:
         row.delivered_at = now()
+        row.leased_until, row.lease_owner = None, None
     session.commit()
     return True
 

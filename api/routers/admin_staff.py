@@ -1,4 +1,5 @@
-"""Admin pages for the one-stop staff: handoff tickets and feedback items, each with an answer form (CSRF)."""
+"""Admin pages for the one-stop staff: handoff tickets and feedback items, each with an answer form (CSRF), and the
+messages to citizens that were not delivered, with the reason."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from starlette.responses import RedirectResponse, Response
 from api.admin.guards import PageUser, check_csrf, require_page
 from api.admin.pages import render
 from api.deps import SessionDep
+from api.notifications import delivery
 from api.records import reports, service
 from api.records.models import FeedbackRow, TicketRow
+from textnorm.channels import channel_of
 
 router = APIRouter(prefix="/admin", tags=["admin"], include_in_schema=False)
 Staff = Annotated[PageUser, Depends(require_page("staff"))]
@@ -82,3 +85,20 @@ def answer_feedback(
     if item.status != "answered":
         service.answer_feedback(session, item, answer, who.user.username)
     return RedirectResponse(f"/admin/feedback?done={item.id}", status_code=303)
+
+
+def masked_recipient(recipient: str) -> str:
+    """`zalo:…b2c3`: enough to tell chats apart, not to find the person."""
+    channel, _, chat = recipient.partition(":")
+    return f"{channel}:…{chat[-4:]}" if chat else "…"
+
+
+@router.get("/undelivered")
+def undelivered(request: Request, session: SessionDep, who: Staff) -> Response:
+    """Messages to citizens given up or waiting for a retry, each with why; each channel's quota this month."""
+    items = [
+        {"row": row, "recipient": masked_recipient(row.recipient), "channel": channel_of(row.recipient)}
+        for row in delivery.undelivered(session)
+    ]
+    context: dict[str, Any] = {"items": items, "reasons": delivery.reason_labels(), "quotas": delivery.quota_use(session)}
+    return render(request, "undelivered.html", who, page="undelivered", **context)

@@ -6,8 +6,10 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response
+from pydantic import BaseModel, Field
 
 from api.deps import InternalAuth, SessionDep
+from api.notifications import delivery
 from api.notifications.models import NotificationRow
 from api.notifications.service import mark_delivered, pending_for_channel, take_for_recipient
 from textnorm.channels import report_channels
@@ -36,6 +38,39 @@ def pending(
     if channel not in report_channels():
         raise HTTPException(status_code=422, detail=f"unknown channel; one of: {', '.join(report_channels())}")
     return [_view(row) for row in pending_for_channel(session, channel, limit)]
+
+
+class LeaseIn(BaseModel):
+    """A gateway process asking for messages of its channel, held for it alone for `seconds`."""
+
+    channel: str = Field(min_length=1, max_length=20)
+    owner: str = Field(min_length=1, max_length=80)
+    seconds: float = Field(default=60.0, ge=5, le=600)
+    limit: int = Field(default=50, ge=1, le=500)
+
+
+class FailedIn(BaseModel):
+    """A try that did not deliver, and why (temporary reasons are retried with backoff)."""
+
+    reason: str = Field(pattern="^(" + "|".join(delivery.REASONS) + ")$")
+    retry_after: float | None = Field(default=None, ge=0, le=86_400)
+    detail: str = Field(default="", max_length=200)
+
+
+@router.post("/notifications/lease", dependencies=[InternalAuth])
+def lease(body: LeaseIn, session: SessionDep) -> list[dict[str, Any]]:
+    """Messages to send now, leased to `owner`; what the channel's quota forbids is set aside with its reason."""
+    if body.channel not in report_channels():
+        raise HTTPException(status_code=422, detail=f"unknown channel; one of: {', '.join(report_channels())}")
+    return [_view(row) for row in delivery.lease(session, body.channel, body.owner, body.seconds, body.limit)]
+
+
+@router.post("/notifications/{notification_id}/failed", status_code=204, dependencies=[InternalAuth])
+def failed(notification_id: int, body: FailedIn, session: SessionDep) -> Response:
+    """A gateway could not deliver it; 404 for an unknown id."""
+    if not delivery.fail(session, notification_id, body.reason, body.retry_after, body.detail):
+        raise HTTPException(status_code=404, detail="notification not found")
+    return Response(status_code=204)
 
 
 @router.post("/notifications/{notification_id}/delivered", status_code=204, dependencies=[InternalAuth])

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 from typing import Protocol
 
 from gateway.core.outbox_client import ApiUnavailable, OutboxClient
@@ -44,35 +47,51 @@ def chat_of(channel: str, recipient: str) -> str | None:
     return entry.chat_of(recipient) if entry is not None else None
 
 
-async def deliver_once(sender: PushSender, outbox: OutboxClient, interval: float) -> float:
-    """One round: send every pending notification and acknowledge it; returns the pause before the next round."""
-    try:
-        pending = await outbox.pending(sender.channel)
-    except ApiUnavailable as exc:
-        log.warning("outbox unavailable: %s", exc)
-        return interval
-    for item in pending:
-        notification = int(item["id"])
-        chat = chat_of(sender.channel, str(item["recipient"]))
+class Outbox:
+    """One gateway process's share of the outbox: it leases messages, sends them, and reports each outcome."""
+
+    def __init__(self, sender: PushSender, client: OutboxClient, interval: float, lease_seconds: float = 60.0) -> None:
+        self.sender = sender
+        self.client = client
+        self.interval = interval
+        self.lease_seconds = lease_seconds
+        self.owner = f"{sender.channel}-{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(3)}"
+
+    async def deliver_once(self) -> float:
+        """One round; returns the pause before the next (longer when the platform asked to slow down)."""
+        channel = self.sender.channel
         try:
-            if chat is None:
-                raise Undeliverable("recipient is not a chat of this channel")
-            for part in split_text(str(item["text"]), sender.text_limit):
-                await sender.push(chat, part)
-            await outbox.delivered(notification)
-        except Undeliverable as exc:
-            log.warning("%s notification %s dropped: %s", sender.channel, notification, exc)
-            await _ack_quietly(outbox, notification)
-        except RateLimited as exc:
-            log.warning("%s asked to slow down: %s", sender.channel, exc)
-            return max(exc.retry_after, interval)
-        except (TemporaryFailure, ApiUnavailable) as exc:
-            log.warning("%s notification %s not delivered yet: %s", sender.channel, notification, exc)
-    return interval
+            items = await self.client.lease(channel, self.owner, self.lease_seconds)
+        except ApiUnavailable as exc:
+            log.warning("outbox unavailable: %s", exc)
+            return self.interval
+        for index, item in enumerate(items):
+            notification = int(item["id"])
+            chat = chat_of(channel, str(item["recipient"]))
+            try:
+                if chat is None:
+                    raise Undeliverable("bad_recipient")
+                for part in split_text(str(item["text"]), self.sender.text_limit):
+                    await self.sender.push(chat, part)
+                await self.client.delivered(notification)
+            except Undeliverable as exc:
+                log.warning("%s notification %s not deliverable: %s", channel, notification, exc)
+                reason = "bad_recipient" if chat is None else "blocked"
+                await self._report(notification, reason, None, str(exc))
+            except RateLimited as exc:
+                log.warning("%s asked to slow down: %s", channel, exc)
+                for rest in items[index:]:  # give the others back now rather than when the lease ends
+                    await self._report(int(rest["id"]), "rate_limited", exc.retry_after, str(exc))
+                return max(exc.retry_after, self.interval)
+            except TemporaryFailure as exc:
+                log.warning("%s notification %s not delivered yet: %s", channel, notification, exc)
+                await self._report(notification, "platform_error", None, str(exc))
+            except ApiUnavailable as exc:  # sent but not acknowledged: the lease runs out and it is sent again
+                log.warning("%s notification %s sent but not acknowledged: %s", channel, notification, exc)
+        return self.interval
 
-
-async def _ack_quietly(outbox: OutboxClient, notification_id: int) -> None:
-    try:
-        await outbox.delivered(notification_id)
-    except ApiUnavailable as exc:
-        log.warning("could not acknowledge notification %s: %s", notification_id, exc)
+    async def _report(self, notification_id: int, reason: str, retry_after: float | None, detail: str) -> None:
+        try:
+            await self.client.failed(notification_id, reason, retry_after, detail)
+        except ApiUnavailable as exc:
+            log.warning("could not report notification %s: %s", notification_id, exc)

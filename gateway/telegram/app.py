@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,7 +18,7 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, 
 from gateway.core.commands import COMMAND_PAYLOADS
 from gateway.core.conversation import Conversations, forever
 from gateway.core.messages import load_messages
-from gateway.core.outbox import deliver_once
+from gateway.core.outbox import Outbox
 from gateway.core.outbox_client import OutboxClient
 from gateway.core.rasa_client import RasaClient
 from gateway.core.ratelimit import RateLimiter
@@ -34,6 +35,7 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 def build_application(settings: GatewaySettings) -> Application:  # type: ignore[type-arg]
     """A PTB Application wired to the core (Rasa, outbox); nothing is contacted until it is initialised."""
+    os.environ.setdefault("PTB_TIMEDELTA", "1")  # PTB's coming durations (timedelta, no deprecation warning); read in push
     messages = load_messages()
     if not settings.dvc_gateway_token:
         log.warning("DVC_GATEWAY_TOKEN unset: Rasa's gateway channel will refuse every message")
@@ -48,8 +50,8 @@ def build_application(settings: GatewaySettings) -> Application:  # type: ignore
         except TelegramError as exc:
             log.warning("could not set the command menu: %s", exc)
         if settings.dvc_internal_token:
-            interval = settings.telegram_outbox_interval_seconds
-            tasks.append(asyncio.create_task(forever("outbox", lambda: deliver_once(transport, outbox, interval))))
+            poller = Outbox(transport, outbox, settings.telegram_outbox_interval_seconds)
+            tasks.append(asyncio.create_task(forever("outbox", poller.deliver_once)))
         else:
             log.warning("DVC_INTERNAL_TOKEN unset: notifications will not be pushed to Telegram")
 

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 
 from gateway.core.conversation import Conversations, forever
 from gateway.core.messages import load_messages
-from gateway.core.outbox import RateLimited, TemporaryFailure, Undeliverable, deliver_once
+from gateway.core.outbox import Outbox, RateLimited, TemporaryFailure, Undeliverable
 from gateway.core.outbox_client import OutboxClient
 from gateway.core.rasa_client import RasaClient
 from gateway.core.ratelimit import RateLimiter
@@ -94,8 +94,8 @@ class ZaloGateway:
     async def start(self, polling: bool = True) -> None:
         """Start the outbox poller (when the internal token is set) and, unless in webhook mode, long polling."""
         if self.settings.dvc_internal_token:
-            interval = self.settings.zalo_outbox_interval_seconds
-            self._spawn(forever("outbox", lambda: deliver_once(self.transport, self.outbox, interval)))
+            poller = Outbox(self.transport, self.outbox, self.settings.zalo_outbox_interval_seconds)
+            self._spawn(forever("outbox", poller.deliver_once))
         else:
             log.warning("DVC_INTERNAL_TOKEN unset: notifications will not be pushed to Zalo")
         if polling:

@@ -37,6 +37,7 @@ class Adapter(Protocol):
     def choices(self, chat: str) -> list[str]: ...
     def press(self, chat: str, title: str) -> None: ...
     def fail_sends(self, chat: str, failing: bool) -> None: ...
+    def throttle(self, count: int) -> None: ...
     async def wait_for(self, check: Callable[[], bool], timeout: float = 60.0) -> None: ...
 
 
@@ -96,6 +97,9 @@ class TelegramAdapter:
 
     def fail_sends(self, chat: str, failing: bool) -> None:
         (self.fake.fail_send_for.add if failing else self.fake.fail_send_for.discard)(int(chat))
+
+    def throttle(self, count: int) -> None:
+        self.fake.throttle = count
 
     async def wait_for(self, check: Callable[[], bool], timeout: float = 60.0) -> None:
         await self.fake.wait_for(check, timeout)
@@ -162,6 +166,9 @@ class ZaloAdapter:
 
     def fail_sends(self, chat: str, failing: bool) -> None:
         (self.fake.fail_send_for.add if failing else self.fake.fail_send_for.discard)(chat)
+
+    def throttle(self, count: int) -> None:
+        self.fake.throttle = count
 
     async def wait_for(self, check: Callable[[], bool], timeout: float = 60.0) -> None:
         await self.fake.wait_for(check, timeout)

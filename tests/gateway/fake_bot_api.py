@@ -42,6 +42,7 @@ class FakeBotApi:
     base_url: str = ""
     calls: list[Call] = field(default_factory=list)
     fail_send_for: set[int] = field(default_factory=set)  # chat ids whose sendMessage answers 500
+    throttle: int = 0  # the next `throttle` sendMessage calls answer 429 with retry_after 1
     _updates: collections.deque[dict[str, Any]] = field(default_factory=collections.deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -82,6 +83,13 @@ class FakeBotApi:
         with self._lock:
             self.calls.append(Call(method, params))
 
+    def _throttled(self) -> bool:
+        with self._lock:
+            if self.throttle > 0:
+                self.throttle -= 1
+                return True
+            return False
+
     def _take(self, offset: int) -> list[dict[str, Any]]:
         with self._lock:
             while self._updates and self._updates[0]["update_id"] < offset:
@@ -106,6 +114,9 @@ class FakeBotApi:
             params = dict(parse_qsl(body))
             for key in JSON_FIELDS & params.keys():
                 params[key] = json.loads(params[key])
+        if method == "sendMessage" and self._throttled():  # refused before it counts as sent
+            slow_down = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1"}
+            return JSONResponse({**slow_down, "parameters": {"retry_after": 1}}, 429)
         if method != "getUpdates":
             self._record(method, params)
         if method == "getMe":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import pathlib
+import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -112,3 +113,19 @@ async def test_api_down_then_back(adapter: Adapter, outbox_api: str) -> None:
         finally:
             await switch.off()
     assert code in adapter.texts(chat)[0]
+
+
+async def test_slow_down_answers_are_respected(adapter: Adapter, outbox_api: str) -> None:
+    chats = [adapter.new_chat() for _ in range(3)]
+    codes = [code_for(adapter, 10 + n) for n in range(3)]
+    for chat, code in zip(chats, codes, strict=True):
+        subscribe(outbox_api, code, f"{adapter.channel}:{chat}")
+    adapter.throttle(1)  # the platform's next answer: 429, retry after 1 s
+    async with adapter.running(NO_RASA, dvc_api_url=outbox_api, dvc_internal_token=rs.INTERNAL, outbox_interval=0.2):
+        for code in codes:
+            move(outbox_api, code, "result_ready")
+        started = time.monotonic()
+        await adapter.wait_for(lambda: all(adapter.texts(c) for c in chats), timeout=20)
+        waited = time.monotonic() - started
+    assert waited >= 1.0  # nothing more was sent before the platform's retry_after
+    assert [len(adapter.texts(c)) for c in chats] == [1, 1, 1]
