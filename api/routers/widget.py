@@ -12,9 +12,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.deps import SettingsDep
-from api.settings import ROOT
 
-WIDGET_DIR = ROOT / "gateway" / "widget"
+WIDGET_DIR = pathlib.Path(__file__).resolve().parent.parent / "widget"  # api/widget/: served by the API, kept with it
 router = APIRouter(tags=["widget"])
 
 
@@ -35,6 +34,6 @@ def demo_page(settings: SettingsDep) -> HTMLResponse:
 
 
 def mount_widget(app: FastAPI) -> None:
-    """Serve gateway/widget/ at /widget/ (widget.js, widget.css) and the demo page at /."""
+    """Serve api/widget/ at /widget/ (widget.js, widget.css) and the demo page at /."""
     app.include_router(router)
     app.mount("/widget", StaticFiles(directory=WIDGET_DIR), name="widget")
