@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api.admin.auth import bootstrap_admin
+from api.calendar import admin as calendar_admin
 from api.calendar import router as calendar_router
 from api.calendar import scheduler
 from api.routers import (
@@ -67,6 +68,7 @@ def create_app() -> FastAPI:
     app.include_router(dossiers.router)
     app.include_router(notifications.router)
     app.include_router(calendar_router.router)
+    app.include_router(calendar_admin.router)
     for module in (records, reports, admin, admin_staff, admin_users):
         app.include_router(module.router)
     mount_widget(app)

@@ -99,6 +99,12 @@ def _sources(ids: list[str], registry: dict[str, dict[str, Any]]) -> list[dict[s
     ]
 
 
+def _staff_source(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The document staff named when they set the dates in the admin page."""
+    given = data.get("staff_source")
+    return [{"id": "staff", "title": "Sở GD&ĐT cập nhật", "url": given}] if given else []
+
+
 def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
@@ -122,7 +128,7 @@ def view(
         "derived": bool(d.get("derived")),
         "rule": d.get("rule"),
         "note": d.get("note"),
-        "sources": _sources(d.get("sources") or [], registry),
+        "sources": _staff_source(d) + _sources(d.get("sources") or [], registry),
         "verified": bool(d.get("verified")),
         "status": state,
         "days_to_start": (window.start - today).days if window.start and state == "upcoming" else None,
@@ -150,8 +156,11 @@ def _names(data: dict[str, Any]) -> list[set[str]]:
 
 
 def match(data: dict[str, Any], words: set[str]) -> int:
-    """How many words of the longest name or alias of the entry the message holds in full (0: none)."""
-    return max((len(n) for n in _names(data) if n <= words), default=0)
+    """0 unless the message holds a name or alias of the entry in full; then the longest such one's length plus the
+    words it shares with the entry's full name (so "nộp đơn phúc khảo điểm thi" is the re-marking, not the results)."""
+    names = _names(data)
+    full = max((len(n) for n in names if n <= words), default=0)
+    return full + len(names[0] & words) if full else 0
 
 
 def read_all(session: Session) -> tuple[list[CalendarEventRow], dict[str, dict[str, Any]]]:
