@@ -74,6 +74,7 @@ bench: setup browser nginx load train ## Print benchmark figures (bot, understan
 	@$(PY) scripts/bench_lookup.py
 	@$(PY) scripts/bench_reports.py
 	@$(PY) scripts/bench_channels.py
+	@$(PY) scripts/bench_gateway.py
 
 lint: $(VENV)/.installed ## ruff and strict mypy
 	@$(VENV)/bin/ruff check .

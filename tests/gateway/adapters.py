@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import Any, Protocol
 
+from gateway.core.conversation import Conversations
 from gateway.core.messages import load_messages
 from gateway.telegram.rendering import TELEGRAM_TEXT_LIMIT
 from gateway.zalo.app import ZaloGateway
@@ -24,13 +25,13 @@ _numbers = itertools.count(930_000_001)
 
 
 class Adapter(Protocol):
-    """A running fake platform and how to drive the real adapter against it."""
+    """A running fake platform and how to drive the real adapter against it (`running` yields its core)."""
 
     channel: str
     text_limit: int
 
     def new_chat(self) -> str: ...
-    def running(self, rasa_url: str, **extra: Any) -> AbstractAsyncContextManager[Any]: ...
+    def running(self, rasa_url: str, **extra: Any) -> AbstractAsyncContextManager[Conversations]: ...
     def say(self, chat: str, text: str) -> None: ...
     def sticker(self, chat: str) -> None: ...
     def texts(self, chat: str) -> list[str]: ...
@@ -64,9 +65,9 @@ class TelegramAdapter:
         return str(next(_numbers))
 
     @asynccontextmanager
-    async def running(self, rasa_url: str, **extra: Any) -> AsyncIterator[None]:
-        async with running_gateway(gateway_settings(self.fake.base_url, rasa_url, **generic("telegram", extra))):
-            yield
+    async def running(self, rasa_url: str, **extra: Any) -> AsyncIterator[Conversations]:
+        async with running_gateway(gateway_settings(self.fake.base_url, rasa_url, **generic("telegram", extra))) as app:
+            yield app.bot_data["gateway"]
 
     def say(self, chat: str, text: str) -> None:
         self.fake.inject(text_update(int(chat), text))
@@ -133,11 +134,11 @@ class ZaloAdapter:
         return ZaloSettings.model_construct(**{**ZaloSettings().model_dump(), **values})
 
     @asynccontextmanager
-    async def running(self, rasa_url: str, **extra: Any) -> AsyncIterator[ZaloGateway]:
+    async def running(self, rasa_url: str, **extra: Any) -> AsyncIterator[Conversations]:
         gateway = ZaloGateway(self.settings(rasa_url, **extra))
         await gateway.start()
         try:
-            yield gateway
+            yield gateway.core
         finally:
             await gateway.stop()
 

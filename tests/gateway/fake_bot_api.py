@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -107,7 +107,10 @@ class FakeBotApi:
 
     async def handle(self, request: Request) -> JSONResponse:
         method = request.path_params["method"]
-        body = (await request.body()).decode()
+        try:
+            body = (await request.body()).decode()
+        except ClientDisconnect:  # a stopped gateway's request: nobody reads the answer
+            return JSONResponse({}, 499)
         if request.headers.get("content-type", "").startswith("application/json"):
             params: dict[str, Any] = json.loads(body or "{}")
         else:

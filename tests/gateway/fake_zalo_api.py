@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -84,7 +84,10 @@ class FakeZaloApi:
         if request.path_params["token"] != TOKEN:
             return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
         method = request.path_params["method"]
-        params: dict[str, Any] = await request.json()
+        try:
+            params: dict[str, Any] = await request.json()
+        except ClientDisconnect:  # a stopped gateway's request: nobody reads the answer
+            return JSONResponse({}, 499)
         if method == "getUpdates":  # one update per answer, as Zalo does; 408 when the long poll ends empty
             deadline = time.monotonic() + min(float(params.get("timeout", 0)), 2.0)
             while (update := None if await request.is_disconnected() else self._take()) is None:
