@@ -9,11 +9,12 @@ import os
 import pathlib
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 import httpx
@@ -169,8 +170,15 @@ def start(name: str, args: list[str], env: dict[str, str], port: int, logdir: pa
     """Start a service without waiting (several Rasa instances load their models at the same time)."""
     log = logdir / f"{name}.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     return Proc(name, port, proc, log)
+
+
+def kill(p: Proc) -> None:
+    """SIGKILL the service and every process it started (uvicorn's workers too), as a crash would."""
+    with suppress(ProcessLookupError):
+        os.killpg(p.proc.pid, signal.SIGKILL)
+    p.proc.wait()
 
 
 def wait_all(procs: list[Proc], path: str, timeout: float) -> None:
@@ -186,8 +194,7 @@ def stop(p: Proc) -> None:
         try:
             p.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            p.proc.kill()
-            p.proc.wait()
+            kill(p)
 
 
 @contextmanager
