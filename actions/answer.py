@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -10,6 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api_client import ApiUnavailable, CatalogueClient, get_client
+from actions.calendar import calendar_text, remind_button
 from actions.outcome import MAX_MESSAGE, Outcome, answer_outcome
 from actions.records_client import record_reply
 from actions.render import Button, bullets, choice_buttons, payload, procedure_answer, topic_answer
@@ -27,6 +29,14 @@ NO_ANSWER_TEXTS = {
     "no_match": "utter_no_match",
     "not_understood": "utter_not_understood",
 }
+
+
+def offered_window(buttons: list[Button]) -> list[EventType]:
+    """Remember the window a reminder button offers, so a typed "nhắc em nhé" subscribes to it."""
+    for button in buttons:
+        if button["payload"].startswith("/subscribe_reminder{"):
+            return [SlotSet("event_key", json.loads(button["payload"][len("/subscribe_reminder") :])["event_key"])]
+    return [SlotSet("event_key", None)]
 
 
 class ActionAnswer(Action):
@@ -116,14 +126,18 @@ class ActionAnswer(Action):
             proc = result["procedure"]
             reply, buttons = procedure_answer(texts, aspect, proc, site, result.get("extra") or {}, result.get("replaced"))
             dispatcher.utter_message(text=reply, buttons=buttons)
-            return [SlotSet("procedure_slug", proc["slug"]), SlotSet("last_aspect", aspect)]
+            return [SlotSet("procedure_slug", proc["slug"]), SlotSet("last_aspect", aspect), *offered_window(buttons)]
         if result["decision"] == "answer" and result.get("topic"):
             topic = result["topic"]
             buttons = [texts.button("utter_button_list", "/list_procedures")]
             if topic["slug"] != "vneid_account":
                 buttons.insert(0, texts.button("utter_button_vneid", payload("ask_topic", topic_slug="vneid_account")))
-            dispatcher.utter_message(text=topic_answer(texts, topic), buttons=buttons)
-            return [SlotSet("topic_slug", topic["slug"])]
+            calendar = (result.get("extra") or {}).get("calendar")
+            reply = "\n".join(filter(None, [topic_answer(texts, topic), calendar_text(texts, calendar, full=True)]))
+            remind = remind_button(texts, calendar)[0]
+            buttons = [remind, *buttons] if remind else buttons
+            dispatcher.utter_message(text=reply, buttons=buttons)
+            return [SlotSet("topic_slug", topic["slug"]), *offered_window(buttons)]
         if result["reason"] == "online_only_list":
             procs = (result.get("extra") or {}).get("online_only") or []
             if not procs:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from actions.calendar import calendar_text, remind_button
 from actions.texts import Texts
 
 Button = dict[str, str]
@@ -293,6 +294,13 @@ def procedure_answer(
     topic = (extra or {}).get("deadline_topic")
     if aspect == "deadline" and topic:
         buttons = [{"title": topic["title"], "payload": payload("ask_topic", topic_slug=topic["slug"])}, *buttons[:3]]
+    calendar = (extra or {}).get("calendar")
+    when = calendar_text(texts, calendar, full=aspect == "deadline")
+    remind = remind_button(texts, calendar)[0] if when else None
+    if when:
+        body = f"{body}\n{when}"
+    if remind:
+        buttons = [remind, *buttons[:3]]
     return f"{body}\n\n{footer(texts, proc, aspect)}".strip(), buttons
 
 

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import yaml
 
+from api.calendar import cache as calendar_cache
 from api.catalogue.cited import cited
 from api.catalogue.search import Hit, Query, personal_words, word_set
 from api.catalogue.store import Snapshot
@@ -395,6 +396,13 @@ def resolve(
             for s, d in snap.procedures.items()
             if (d.get("online_only_pilot") or {}).get("value") and d.get("status") not in HIDDEN_STATUSES
         ]
+    if res.decision == "answer" and res.kind in ("procedure", "topic") and res.slug:
+        # This school year's calendar windows of what is answered (api/calendar; read every few seconds, not per turn).
+        windows = calendar_cache.for_answer(
+            res.slug if res.kind == "procedure" else None, res.slug if res.kind == "topic" else None, text=text
+        )
+        if windows["events"]:
+            out["extra"]["calendar"] = windows
     if res.decision != "answer" or res.reason == "online_only_list":
         order = snap.site.get("popular_procedures", [])
         out["popular"] = [{"slug": s, "name": snap.procedures[s]["name"]} for s in order if s in snap.procedures]
