@@ -36,7 +36,21 @@ def offered_window(buttons: list[Button]) -> list[EventType]:
     for button in buttons:
         if button["payload"].startswith("/subscribe_reminder{"):
             return [SlotSet("event_key", json.loads(button["payload"][len("/subscribe_reminder") :])["event_key"])]
-    return [SlotSet("event_key", None)]
+    return []
+
+
+def topic_in_focus(tracker: Tracker) -> str | None:
+    """The topic answered since the last procedure answer, if any: it narrows the next choice to its procedures."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") in ("procedure_slug", "topic_slug") and event.get("value"):
+            return str(event["value"]) if event["name"] == "topic_slug" else None
+    return None
+
+
+def topic_procedure_buttons(result: dict[str, Any]) -> list[Button]:
+    """One button per procedure a topic leads to (at most three), so a parent goes on to the procedure itself."""
+    procedures = (result.get("extra") or {}).get("topic_procedures") or []
+    return [{"title": p["name"], "payload": payload("ask_overview", procedure_slug=p["slug"])} for p in procedures[:3]]
 
 
 class ActionAnswer(Action):
@@ -107,13 +121,15 @@ class ActionAnswer(Action):
 
         pick = next(tracker.get_latest_entity_values("procedure_slug"), None)
         pick = pick or next(tracker.get_latest_entity_values("topic_slug"), None)
+        topic = topic_in_focus(tracker)  # a topic answered since the last procedure is what the user now speaks of
         result = await client.resolve(
             text,
-            focus=tracker.get_slot("procedure_slug"),
+            focus=None if topic else tracker.get_slot("procedure_slug"),
             intent=intent,
             confidence=float(intent_data.get("confidence") or 0.0),
             last_aspect=tracker.get_slot("last_aspect"),
             pick=pick,
+            topic=topic,
         )
         events = self.render(dispatcher, texts, result)
         return events, answer_outcome(result)
@@ -129,9 +145,9 @@ class ActionAnswer(Action):
             return [SlotSet("procedure_slug", proc["slug"]), SlotSet("last_aspect", aspect), *offered_window(buttons)]
         if result["decision"] == "answer" and result.get("topic"):
             topic = result["topic"]
-            buttons = [texts.button("utter_button_list", "/list_procedures")]
+            buttons = [*topic_procedure_buttons(result), texts.button("utter_button_list", "/list_procedures")]
             if topic["slug"] != "vneid_account":
-                buttons.insert(0, texts.button("utter_button_vneid", payload("ask_topic", topic_slug="vneid_account")))
+                buttons.insert(-1, texts.button("utter_button_vneid", payload("ask_topic", topic_slug="vneid_account")))
             calendar = (result.get("extra") or {}).get("calendar")
             reply = "\n".join(filter(None, [topic_answer(texts, topic), calendar_text(texts, calendar, full=True)]))
             remind = remind_button(texts, calendar)[0]

@@ -15,6 +15,7 @@ from api.admin.auth import bootstrap_admin
 from api.calendar import admin as calendar_admin
 from api.calendar import router as calendar_router
 from api.calendar import scheduler
+from api.catalogue import store
 from api.routers import (
     admin,
     admin_staff,
@@ -40,6 +41,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     if problems:
         raise RuntimeError("DVC_PROFILE=production refused to start: " + "; ".join(problems))
     bootstrap_admin(settings)
+    await asyncio.to_thread(store.warm, settings.database_url)  # its objects are frozen below with the libraries'
     gc.collect()
     gc.freeze()  # the ~120 000 objects of the loaded libraries leave the collector's sight (see api/catalogue/store.py)
     period = scheduler.interval_seconds()

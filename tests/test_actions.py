@@ -29,14 +29,19 @@ def domain() -> dict[str, Any]:
 
 
 def run_action(
-    url: str, intent: str, text: str, slots: dict[str, Any] | None = None, entities: list[dict[str, Any]] | None = None
+    url: str,
+    intent: str,
+    text: str,
+    slots: dict[str, Any] | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    events: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Call action_answer the way Rasa does and return the action server's JSON answer."""
     tracker = {
         "sender_id": "action-test",
         "slots": {"procedure_slug": None, "last_aspect": None, "topic_slug": None, "field": None, **(slots or {})},
         "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []},
-        "events": [],
+        "events": events or [],
         "paused": False,
         "followup_action": None,
         "active_loop": {},
@@ -112,3 +117,26 @@ def test_dead_api_gets_apology_not_crash(dead_api_actions_url: str) -> None:
     result = run_action(dead_api_actions_url, "ask_fee", "lệ phí chuyển trường")
     text = reply_text(result)
     assert "tạm gián đoạn" in text and "thử lại sau" in text
+
+
+def test_topic_answer_leads_on_to_its_procedures(actions_url: str) -> None:
+    picked = [{"entity": "topic_slug", "value": "learning_cost_support"}]
+    result = run_action(actions_url, "ask_topic", "/ask_topic", entities=picked)
+    payloads = [b["payload"] for b in result["responses"][0]["buttons"]]
+    assert '/ask_overview{"procedure_slug": "ho_tro_chi_phi_hoc_tap_cong_lap"}' in payloads
+    assert slot_events(result)["topic_slug"] == "learning_cost_support"
+
+
+def test_topic_answered_since_the_procedure_settles_a_doubt(actions_url: str) -> None:
+    text = "thế thì đăng ký dự thi ở chỗ nào"
+    alone = run_action(actions_url, "ask_where_submit", text)
+    assert "procedure_slug" not in slot_events(alone), "without context two exam registrations are close"
+    history = [
+        {"event": "slot", "name": "procedure_slug", "value": "xin_hoc_lai"},
+        {"event": "slot", "name": "topic_slug", "value": "exam_calendar"},
+    ]
+    slots = {"procedure_slug": "xin_hoc_lai", "topic_slug": "exam_calendar"}
+    after = run_action(actions_url, "ask_where_submit", text, slots=slots, events=history)
+    assert slot_events(after)["procedure_slug"] == "dang_ky_du_thi_tot_nghiep_thpt", "the exam calendar leads to it"
+    stale = run_action(actions_url, "ask_where_submit", text, slots=slots, events=history[::-1])
+    assert slot_events(stale).get("procedure_slug") != "dang_ky_du_thi_tot_nghiep_thpt", "an older topic no longer narrows"

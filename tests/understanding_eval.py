@@ -14,8 +14,8 @@ from textnorm import fold
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EVAL_DIR = ROOT / "tests" / "eval"
 
-# (text, focus, last_aspect) → the resolver's JSON (decision, kind, slug, aspect, ...)
-Resolve = Callable[[str, str | None, str | None], dict[str, Any]]
+# (text, focus, last_aspect, topic) → the resolver's JSON (decision, kind, slug, aspect, ...)
+Resolve = Callable[[str, str | None, str | None, str | None], dict[str, Any]]
 
 
 def load(name: str) -> list[dict[str, Any]]:
@@ -122,7 +122,7 @@ def evaluate(resolve: Resolve) -> Report:
     for q in real_questions():
         ok = accepted(q["expect"], q.get("also_ok") or [], codes)
         text = str(q["question"])
-        result = resolve(text, None, None)
+        result = resolve(text, None, None, None)
         right, wrong = judge(result, ok)
         offered = [c.get("slug") for c in result.get("candidates") or []]
         said = f"{result['decision']} {result.get('slug') or offered}"
@@ -135,10 +135,10 @@ def evaluate(resolve: Resolve) -> Report:
         if ok is not None and not isinstance(ok, Decline) and q.get("aspect"):
             report.aspect.add(result["aspect"] == q["aspect"], f"{q['id']}: {result['aspect']} (want {q['aspect']})")
         plain_text = text if text.isascii() else fold(text)
-        plain_right, _ = judge(resolve(plain_text, None, None), ok)
+        plain_right, _ = judge(resolve(plain_text, None, None, None), ok)
         report.plain.add(plain_right, f"{q['id']} (no diacritics)")
     for q in load("must_decline.yaml"):
-        result = resolve(str(q["question"]), None, None)
+        result = resolve(str(q["question"]), None, None, None)
         right, _ = judge(result, None)
         report.decline.add(right, f"{q['id']}: {result['decision']} {result.get('slug')}")
     for dialogue in load("multi_turn.yaml"):
@@ -159,8 +159,8 @@ def _turn_right(result: dict[str, Any], expect: dict[str, Any], also_ok: list[st
 
 def _dialogue(resolve: Resolve, dialogue: dict[str, Any], codes: dict[str, str], report: Report) -> None:
     """Score one dialogue twice: focus from the expected previous turn (as after a pick), and chained as it runs."""
-    chained: tuple[str | None, str | None] = (None, None)
-    given: tuple[str | None, str | None] = (None, None)
+    chained: tuple[str | None, str | None, str | None] = (None, None, None)  # procedure, aspect, topic in focus
+    given: tuple[str | None, str | None, str | None] = (None, None, None)
     for number, turn in enumerate(dialogue["turns"]):
         expect, also_ok = turn.get("expect") or {}, turn.get("also_ok") or []
         where = f"{dialogue['id']}#{number + 1}"
@@ -172,9 +172,13 @@ def _dialogue(resolve: Resolve, dialogue: dict[str, Any], codes: dict[str, str],
             what = f"{where}: {result_given['decision']} {result_given.get('slug')} [{result_given['aspect']}]"
             report.follow_up.add(_turn_right(result_given, expect, also_ok, codes), what)
         if result["decision"] == "answer" and result.get("kind") == "procedure":
-            chained = (result["slug"], result["aspect"])
+            chained = (result["slug"], result["aspect"], None)
+        elif result["decision"] == "answer" and result.get("kind") == "topic":
+            chained = (None, None, result["slug"])  # the topic answered last is the focus now (actions/answer.py)
         if expect.get("procedure"):
-            given = (codes.get(str(expect["procedure"]), str(expect["procedure"])), expect.get("aspect"))
+            given = (codes.get(str(expect["procedure"]), str(expect["procedure"])), expect.get("aspect"), None)
+        elif expect.get("topic"):
+            given = (None, None, str(expect["topic"]))
 
 
 def in_process() -> Resolve:
@@ -194,7 +198,7 @@ def in_process() -> Resolve:
         snap = snapshot(session)
     assert snap is not None
 
-    def run(text: str, focus: str | None, last_aspect: str | None) -> dict[str, Any]:
-        return resolve(snap, text, focus=focus, last_aspect=last_aspect)
+    def run(text: str, focus: str | None, last_aspect: str | None, topic: str | None) -> dict[str, Any]:
+        return resolve(snap, text, focus=focus, last_aspect=last_aspect, topic=topic)
 
     return run

@@ -54,6 +54,7 @@ class FullTextIndex:
         for bag in bags:
             doc_freq.update(bag.keys())
         self.idf = {t: math.log(1 + (total - df + 0.5) / (df + 0.5)) for t, df in doc_freq.items()}
+        self.words = frozenset(t for t in doc_freq if "_" not in t)  # single words, without the pairs
         self.postings: dict[str, list[tuple[int, float]]] = {}
         for i, bag in enumerate(bags):
             norm = K1 * (1 - B + B * lengths[i] / average)

@@ -127,6 +127,10 @@ def read_catalogue(kb_dir: pathlib.Path, site_file: pathlib.Path) -> Catalogue:
                 raise CatalogueError(
                     f"{kb_dir / 'procedures' / (slug + '.yaml')}: field 'successor/related': no procedure '{ref}'"
                 )
+    for slug, topic in topics.items():
+        for ref in topic.procedures:
+            if ref not in procedures:
+                raise CatalogueError(f"{kb_dir / 'topics' / (slug + '.yaml')}: field 'procedures': no procedure '{ref}'")
     seeds_path = kb_dir / "seed_lists.yaml"
     seed_lists: dict[str, SeedList] = {}
     if seeds_path.exists():

@@ -10,7 +10,7 @@ import functools
 import pathlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import yaml
@@ -250,8 +250,42 @@ def decide(
     confidence: float = 0.0,
     last_aspect: str | None = None,
     pick: str | None = None,
+    topic: str | None = None,
 ) -> Resolution:
-    """The one decision: answer (which entry, which aspect), offer the close candidates, or say it is not here."""
+    """The one decision: answer (which entry, which aspect), offer the close candidates, or say it is not here.
+
+    `focus` is the procedure in focus; `topic` the topic answered last instead (it narrows a choice to its procedures).
+    """
+    res = _decide(snap, text, focus, intent, confidence, last_aspect, pick)
+    return _within_topic(snap, res, topic) if topic else res
+
+
+def _within_topic(snap: Snapshot, res: Resolution, topic: str) -> Resolution:
+    """After a topic's answer, a doubt between procedures is settled by the ones that topic leads to."""
+    own = [s for s in (snap.topics.get(topic) or {}).get("procedures") or [] if s in snap.procedures]
+    if not own or res.decision != "choose":
+        return res
+    if res.reason != "need_procedure":  # named, but ambiguous or weak
+        kept = [c for c in res.candidates or [] if c.kind == "procedure" and c.slug in own]
+        if len(kept) == 1 and kept[0].firm:
+            return _answer(snap, kept[0], res.aspect)
+        return replace(res, candidates=kept) if kept else res
+    if len(own) == 1:
+        return Resolution("answer", "topic_focus", res.aspect, "procedure", own[0])
+    titles = [Candidate("procedure", s, snap.procedures[s]["name"], 0.0, True) for s in own[: THRESHOLDS.max_candidates]]
+    return Resolution("choose", "topic_focus", res.aspect, candidates=titles)
+
+
+def _decide(
+    snap: Snapshot,
+    text: str,
+    focus: str | None,
+    intent: str | None,
+    confidence: float,
+    last_aspect: str | None,
+    pick: str | None,
+) -> Resolution:
+    """The decision for one message, without regard to a topic in focus."""
     t = THRESHOLDS
     command = text.startswith("/")
     aspect, rest, asked = choose_aspect("" if command else text, intent, 1.0 if command else confidence, last_aspect)
@@ -360,9 +394,10 @@ def resolve(
     confidence: float = 0.0,
     last_aspect: str | None = None,
     pick: str | None = None,
+    topic: str | None = None,
 ) -> dict[str, Any]:
     """The full answer of GET /api/v1/resolve: the decision with every document the reply needs embedded."""
-    res = decide(snap, text, focus, intent, confidence, last_aspect, pick)
+    res = decide(snap, text, focus, intent, confidence, last_aspect, pick, topic)
     out: dict[str, Any] = {
         "query": text[:200],
         "decision": res.decision,
@@ -390,6 +425,8 @@ def resolve(
             )
     elif res.kind == "topic" and res.slug:
         out["topic"] = cited(snap, "topic", res.slug)
+        own = snap.topics[res.slug].get("procedures") or []
+        out["extra"]["topic_procedures"] = [{"slug": s, "name": snap.procedures[s]["name"]} for s in own if s in snap.procedures]
     if res.reason == "online_only_list":
         out["extra"]["online_only"] = [
             {"slug": s, "name": d["name"]}

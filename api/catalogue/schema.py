@@ -229,6 +229,7 @@ class Topic(Strict):
     steps: list[Fact] = []
     facts: list[Fact] = []
     legal_basis: list[LegalDoc] = []
+    procedures: list[str] = []  # what a parent does about this subject: offered under the answer, and meant next
     verified: bool
     checked_on: dt.date
 

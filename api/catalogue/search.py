@@ -170,24 +170,6 @@ class Query:
     diluted: dict[str, float] = field(default_factory=dict)  # each word's weight against precision when unmatched
 
 
-def lexicon(documents: Any) -> frozenset[str]:
-    """Every word (normalised) in the catalogue's documents: a real word is never 'corrected' into another one."""
-    words: set[str] = set()
-
-    def walk(obj: Any) -> None:
-        if isinstance(obj, str):
-            words.update(normalize(obj).split())
-        elif isinstance(obj, dict):
-            for value in obj.values():
-                walk(value)
-        elif isinstance(obj, list | tuple):
-            for value in obj:
-                walk(value)
-
-    walk(documents)
-    return frozenset(words)
-
-
 class SearchIndex:
     """In-memory index over the names of one kind of entry (procedures or topics), with its own vocabulary."""
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from api.catalogue.fulltext import FullTextIndex
-from api.catalogue.search import Entry, SearchIndex, describe, lexicon, names_of
-from api.db import get_engine
+from api.catalogue.search import Entry, SearchIndex, describe, names_of
+from api.db import get_engine, session_factory
 from api.models import CatalogueMeta, ProcedureRow, SourceRow, TopicRow
 
 
@@ -63,9 +65,13 @@ def _build(session: Session, version: int) -> Snapshot:
     topic_entries = [
         Entry("topic", slug, d["title"], (d["title"], *d.get("aliases", [])), describe(d)) for slug, d in topics.items()
     ]
-    words = lexicon([procedures, topics])
+    full_text = FullTextIndex(
+        {**{("procedure", s): d for s, d in procedures.items()}, **{("topic", s): d for s, d in topics.items()}}
+    )
+    words = full_text.words  # every word of the catalogue: a real word is never "corrected" into another
     proc_names = {e.slug: names_of(e) for e in proc_entries}
-    same = {(t.slug, slug) for t in topic_entries for slug, names in proc_names.items() if names & names_of(t, "procedure")}
+    topic_names = {t.slug: names_of(t, "procedure") for t in topic_entries}  # once each: not once per pair
+    same = {(t, slug) for t, tn in topic_names.items() for slug, names in proc_names.items() if names & tn}
     return Snapshot(
         version=version,
         site=dict(meta.site) if meta else {},
@@ -75,9 +81,7 @@ def _build(session: Session, version: int) -> Snapshot:
         procedure_index=SearchIndex("procedure", proc_entries, words),
         topic_index=SearchIndex("topic", topic_entries, words),
         same_subject=frozenset(same),
-        full_text=FullTextIndex(
-            {**{("procedure", s): d for s, d in procedures.items()}, **{("topic", s): d for s, d in topics.items()}}
-        ),
+        full_text=full_text,
     )
 
 
@@ -108,3 +112,12 @@ def snapshot(session: Session) -> Snapshot | None:
             # 50-100 ms under load. Frozen objects are still freed when unreferenced (an older catalogue is).
             gc.freeze()
     return cached
+
+
+def warm(database_url: str) -> None:
+    """Build the snapshot at server start, so the first question does not wait a second for the indexes."""
+    try:
+        with session_factory(database_url)() as session:
+            snapshot(session)
+    except SQLAlchemyError as exc:  # not migrated or not loaded yet: the first request builds it
+        logging.getLogger(__name__).warning("catalogue not warmed: %s", exc)

@@ -188,6 +188,7 @@ async def resolve_message(
     confidence: float = Query(0.0, ge=0.0, le=1.0, description="the Rasa intent's confidence"),
     last_aspect: str | None = Query(None, max_length=40, description="the aspect answered last"),
     pick: str | None = Query(None, max_length=200, description="a slug the user picked (button, entity)"),
+    topic: str | None = Query(None, max_length=200, description="slug of the topic answered last, when it was one"),
 ) -> Response:
     """One message → one decision (answer / choose / not_found) with the procedure or topic and site embedded.
 
@@ -195,7 +196,7 @@ async def resolve_message(
     thread saves nothing under the GIL and its hops cost a third of the call), a longer one in a worker thread so
     that it never holds the loop for long. The reply is plain JSON, its document as encoded once per snapshot.
     """
-    args = (snap, q, focus, intent, confidence, last_aspect, pick)
+    args = (snap, q, focus, intent, confidence, last_aspect, pick, topic)
     out = resolve(*args) if len(q) <= INLINE_CHARS else await run_in_threadpool(resolve, *args)
     return Response(render_resolution(snap, out), media_type="application/json")
 
