@@ -99,6 +99,10 @@ class Guard:
                 log.warning("no reply within %.1f s on %s: apologising", reply_timeout(), self.channel)
                 await output.send_text_message(message.sender_id, self.apology())
                 return
+            except Exception:  # the lock store (Redis) or the tracker store down: say so instead of an empty reply
+                log.exception("the turn failed on %s: apologising", self.channel)
+                await output.send_text_message(message.sender_id, self.apology())
+                return
             if not output.sent:  # the action server refused the call (down): Rasa carries on and says nothing
                 log.warning("an empty reply on %s: apologising", self.channel)
                 await output.send_text_message(message.sender_id, self.apology())

@@ -11,7 +11,8 @@ import json
 import os
 import pathlib
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import sqlalchemy
 from rasa.core.brokers.broker import EventBroker
@@ -27,6 +28,7 @@ DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
 RECENT_CONVERSATIONS = 500  # conversations whose masked events stay in memory between turns
 
 install_log_masking()
+T = TypeVar("T")
 
 _LAST_ID = "SELECT max(id) FROM events WHERE sender_id = {}"  # run on the driver: this query runs 3 times a turn
 # Rasa's `_event_query`: the events since the conversation's latest `session_started`, or all when there is none.
@@ -89,6 +91,14 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         return list(conn.execute(_SESSION_EVENTS, {"sender_id": sender_id, "session_started": "session_started"}))
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The conversation as stored, read again once on a fresh connection when the database dropped the pooled one."""
+        return await _once_more_if_dropped(lambda: self._retrieve(sender_id))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Append the new events, written again once on a fresh connection when the database dropped the pooled one."""
+        await _once_more_if_dropped(lambda: self._save(tracker))
+
+    async def _retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The latest session from the recent-events cache when the database holds nothing newer, else from SQL.
 
         Core SQL statements, not ORM queries: building ORM queries was most of a turn's cost in this store. Another
@@ -109,7 +119,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         self._remember(sender_id, rows[-1][0], events)
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
 
-    async def save(self, tracker: DialogueStateTracker) -> None:
+    async def _save(self, tracker: DialogueStateTracker) -> None:
         """Append the tracker's new events, masked (same bookkeeping as SQLTrackerStore.save), and cache them."""
         sender_id = tracker.sender_id
         events = list(tracker.events)
@@ -135,6 +145,18 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         self._recent.move_to_end(sender_id)
         while len(self._recent) > RECENT_CONVERSATIONS:
             self._recent.popitem(last=False)
+
+
+async def _once_more_if_dropped(call: Callable[[], Awaitable[T]]) -> T:
+    """Run `call`, and once more when its connection was dropped (a PostgreSQL restart): SQLAlchemy has then emptied
+    the pool, so the second try connects afresh. Without it Rasa falls back to an empty in-memory conversation and the
+    turn silently loses its context. A failed transaction wrote nothing, so nothing is stored twice."""
+    try:
+        return await call()
+    except sqlalchemy.exc.DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        return await call()
 
 
 def _row(sender_id: str, data: dict[str, Any]) -> dict[str, Any]:
