@@ -6,24 +6,18 @@ the actions only render what this returns (one API call per turn).
 
 from __future__ import annotations
 
-import functools
-import pathlib
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-import yaml
-
 from api.calendar import cache as calendar_cache
+from api.catalogue.aspects import aspect_data, deadline_notes, split_aspect
 from api.catalogue.cited import cited
 from api.catalogue.search import Hit, Query, personal_words, word_set
 from api.catalogue.store import Snapshot
 from textnorm import normalize
 
 Decision = Literal["answer", "choose", "not_found"]
-_ASPECTS_FILE = pathlib.Path(__file__).with_name("aspects.yml")
-_WORD = re.compile(r"\w+", re.UNICODE)
 _NATIONAL_CODE = re.compile(r"(?<![\d.])\d\.\d{6}(?![\d.])")
 HIDDEN_STATUSES = ("not_a_procedure",)
 REPLACED_STATUSES = ("abolished", "merged")
@@ -51,74 +45,6 @@ class Thresholds:
 
 
 THRESHOLDS = Thresholds()
-
-
-@dataclass(frozen=True)
-class AspectData:
-    """aspects.yml, normalised: intent map, protected phrases, phrases per aspect in priority order, topics."""
-
-    intents: dict[str, str]
-    keep: tuple[tuple[str, ...], ...]
-    phrases: tuple[tuple[str, tuple[str, ...]], ...]  # (aspect, phrase words), longest first
-    order: tuple[str, ...]
-    topic_for_aspect: dict[str, str]
-    deadline_words: tuple[str, ...]
-    other_fields: tuple[str, ...]
-
-
-@functools.lru_cache(maxsize=1)
-def aspect_data() -> AspectData:
-    """Load aspects.yml once."""
-    data = yaml.safe_load(_ASPECTS_FILE.read_text(encoding="utf-8"))
-    order = tuple(data["phrases"])
-    phrases = [(aspect, tuple(normalize(p).split())) for aspect in order for p in data["phrases"][aspect]]
-    phrases.sort(key=lambda ap: (-len(ap[1]), order.index(ap[0])))
-    return AspectData(
-        intents=dict(data["intents"]),
-        keep=tuple(sorted((tuple(normalize(p).split()) for p in data["keep"]), key=len, reverse=True)),
-        phrases=tuple(phrases),
-        order=order,
-        topic_for_aspect=dict(data["topic_for_aspect"]),
-        deadline_words=tuple(normalize(w) for w in data["deadline_words"]),
-        other_fields=tuple(normalize(w) for w in data["other_fields"]),
-    )
-
-
-def _find(words: list[str], phrase: tuple[str, ...], taken: list[bool]) -> list[int]:
-    """Start positions where the phrase occurs on words not yet taken."""
-    n = len(phrase)
-    return [i for i in range(len(words) - n + 1) if tuple(words[i : i + n]) == phrase and not any(taken[i : i + n])]
-
-
-def split_aspect(text: str) -> tuple[str | None, str | None, str]:
-    """(specific aspect, overview-phrase aspect, the text without its aspect phrases) for one message."""
-    data = aspect_data()
-    raw = _WORD.findall(unicodedata.normalize("NFC", text[:2000].lower()))
-    words: list[str] = []
-    owner: list[int] = []  # normalised word → index of the raw word it came from
-    for i, word in enumerate(raw):
-        for part in normalize(word).split():
-            words.append(part)
-            owner.append(i)
-    taken = [False] * len(words)
-    present = set(words)
-    for phrase in data.keep:
-        if not present.issuperset(phrase):
-            continue
-        for start in _find(words, phrase, taken):
-            taken[start : start + len(phrase)] = [True] * len(phrase)
-    kept = list(taken)
-    found: list[str] = []
-    for aspect, phrase in data.phrases:
-        if not present.issuperset(phrase):
-            continue
-        for start in _find(words, phrase, taken):
-            taken[start : start + len(phrase)] = [True] * len(phrase)
-            found.append(aspect)
-    drop = {owner[i] for i, t in enumerate(taken) if t and not kept[i]}
-    rest = " ".join(word for i, word in enumerate(raw) if i not in drop)
-    specific = next((a for a in data.order if a in found and a != "overview"), None)
-    return specific, ("overview" if "overview" in found else None), rest
 
 
 def choose_aspect(text: str, intent: str | None, confidence: float, last_aspect: str | None) -> tuple[str, str, bool]:
@@ -372,18 +298,6 @@ def _nothing_named(
     if not asked and intent in (None, "nlu_fallback", "out_of_scope"):
         return Resolution("not_found", "not_understood", aspect)
     return Resolution("choose", "need_procedure", aspect)
-
-
-def deadline_notes(doc: dict[str, Any]) -> list[str]:
-    """What a procedure record says about time limits: its notes that name a date, a period or a deadline."""
-    words = aspect_data().deadline_words
-    out = []
-    for note in doc.get("notes") or []:
-        value = note.get("value") or ""
-        padded = f" {normalize(value)} "
-        if any(f" {w} " in padded for w in words):
-            out.append(value)
-    return out
 
 
 def resolve(

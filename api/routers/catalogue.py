@@ -10,8 +10,9 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.catalogue import store
+from api.catalogue.aspects import split_aspect
 from api.catalogue.cited import Kind, cited, cited_json, encode, is_cited
-from api.catalogue.resolve import decide, resolve, split_aspect
+from api.catalogue.resolve import decide, resolve
 from api.catalogue.store import Snapshot
 from api.db import session_factory
 from api.deps import SnapshotDep, get_snapshot
