@@ -34,6 +34,7 @@ class Thresholds:
     topic_gap: float = 0.1  # a procedure this close to its own subject's topic, naming more words, is meant instead
     explained_answer: float = 0.65  # ...or from this score when the best one's names hold every word of the message
     choose: float = 0.4  # below that, from this score the best ones are offered as choices
+    sure_choice: float = 0.65  # a choice whose best one scores less is weak: the staff are offered beside it
     intent_confidence: float = 0.5  # the classifier's aspect counts from this confidence
     organization_penalty: float = 0.1  # organisation-facing procedures rank below citizen ones
     scope_penalty: float = 0.2  # an entry whose names miss a word of another field the message holds (aspects.yml)
@@ -252,7 +253,8 @@ def _decide(
         if len(close) == 1 and top.firm and (top.score >= t.answer or clear or explains_all):
             return _answer(snap, top, aspect)
         offered = (close if len(close) > 1 else named)[: t.max_candidates]  # weak: the best few, for the user to pick
-        return Resolution("choose", "ambiguous" if len(close) > 1 else "weak", aspect, candidates=offered)
+        ambiguous = len(close) > 1 and top.score >= t.sure_choice
+        return Resolution("choose", "ambiguous" if ambiguous else "weak", aspect, candidates=offered)
     unknown = sum(1 for token in procedure_query.unknown if f"?{token}" not in procedure_query.weak)  # names, years
     content = len(set(procedure_query.known)) + unknown
     return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown, content)
