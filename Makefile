@@ -19,7 +19,7 @@ export ACTIONS_PORT ?= 5055
 
 MODEL_INPUTS := config.yml $(shell find bot textnorm -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help setup browser nginx migrate load demo draft train run test bench lint validate purge admin clean
+.PHONY: help setup browser nginx migrate load load-test demo draft train run test bench lint validate purge admin clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -75,6 +75,10 @@ bench: setup browser nginx load train ## Print benchmark figures (bot, understan
 	@$(PY) scripts/bench_reports.py
 	@$(PY) scripts/bench_channels.py
 	@$(PY) scripts/bench_gateway.py
+	@$(PY) scripts/load.py --quick
+
+load-test: setup nginx load train ## The admission-season load run: every profile, 60 s runs, 1-3 Rasa instances (about 15 min)
+	@$(PY) scripts/load.py
 
 lint: $(VENV)/.installed ## ruff and strict mypy
 	@$(VENV)/bin/ruff check .

@@ -29,6 +29,7 @@ from api.routers import (
     reports,
 )
 from api.routers.widget import mount_widget
+from api.security_headers import SecurityHeaders
 from api.settings import get_settings, production_problems
 from textnorm.privacy import install_log_masking
 
@@ -64,6 +65,7 @@ def create_app() -> FastAPI:
         allow_methods=["GET", "POST", "PUT"],
         allow_headers=["Authorization", "Content-Type"],
     )
+    app.add_middleware(SecurityHeaders)  # outermost: CORS answers and errors get the headers too
     app.include_router(health.router)
     app.include_router(catalogue.router)
     app.include_router(dossier_lookup.router)

@@ -1,0 +1,262 @@
+"""`make load` (and the last section of `make bench`): the admission-season peak. Many users each ask five catalogue
+questions with a follow-up and look up one dossier, with people's reading pauses or back to back (saturation), against
+the dev profile, the production profile with one, two and three Rasa instances behind nginx, and a stock `rasa init`
+bot in the same run, so that every figure is also a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import pathlib
+import random
+import ssl
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import bench  # noqa: E402
+from loadgen import Connection  # noqa: E402
+
+from api.catalogue.loader import load_catalogue, read_catalogue  # noqa: E402
+from api.cli import migrate  # noqa: E402
+from api.db import session_factory  # noqa: E402
+from api.dossiers.demo import DEMO_FILE, seed_demo  # noqa: E402
+from tests import deploy_stack  # noqa: E402
+from tests.deploy_cluster import cluster  # noqa: E402
+from tests.pg import throwaway_database  # noqa: E402
+
+DIALOGUES = ROOT / "tests" / "eval" / "multi_turn.yaml"  # written for the evaluation, never training sentences
+APOLOGIES = ("utter_service_busy", "utter_api_down", "utter_dossier_api_down")  # a reply that is really a failure
+READING = (2.0, 6.0)  # seconds a person reads before the next message
+REDIS_URL = "redis://127.0.0.1:6379/7"
+
+
+@dataclass
+class Target:
+    """A REST webhook to load: plain HTTP (one Rasa) or HTTPS through nginx."""
+
+    name: str
+    url: str
+    stock: bool = False
+
+    @property
+    def parts(self) -> tuple[str, int, str, bool]:
+        """(host, port, path, tls)."""
+        scheme, rest = self.url.split("://", 1)
+        hostport, path = rest.split("/", 1)
+        host, port = hostport.split(":")
+        return host, int(port), "/" + path, scheme == "https"
+
+
+@dataclass
+class Result:
+    """What one run measured."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    def figures(self) -> dict[str, Any]:
+        """msg/s over the run, latency percentiles in ms, errors by kind."""
+        ordered = sorted(self.latencies) or [0.0]
+
+        def pct(q: float) -> float:
+            return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
+
+        total = len(self.latencies) + sum(self.errors.values())
+        return {"msg_per_s": round(total / self.seconds, 1) if self.seconds else 0.0, "messages": total,
+                "p50_ms": pct(0.5), "p95_ms": pct(0.95), "p99_ms": pct(0.99), "errors": sum(self.errors.values()),
+                "error_kinds": dict(self.errors)}  # fmt: skip
+
+
+def apology_markers() -> list[str]:
+    """The start of each failure reply in the domain (before its {hotline}), to count it as an error."""
+    markers = []
+    for path in (ROOT / "bot" / "domain").glob("*.yml"):
+        responses = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {}
+        markers += [str(responses[name][0]["text"]).split("{")[0][:60] for name in APOLOGIES if name in responses]
+    return markers
+
+
+def scripts(users: int) -> list[list[str]]:
+    """Per user: five catalogue questions, each with its follow-up, then a demo dossier lookup (code, then digits)."""
+    dialogues = [d["turns"] for d in yaml.safe_load(DIALOGUES.read_text(encoding="utf-8")) if len(d["turns"]) >= 2]
+    dossiers = yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))["dossiers"]
+    out = []
+    for n in range(users):
+        rng = random.Random(n)
+        messages = [turn["say"] for d in rng.sample(dialogues, 5) for turn in d[:2]]
+        dossier = dossiers[n % len(dossiers)]
+        messages += [f"ho so {dossier['code']} cua em den dau roi", str(dossier["phone"])[-4:]]
+        out.append(messages)
+    return out
+
+
+STOCK_SCRIPT = ["hello", "I am sad", "yes", "great", "goodbye", "hi", "bad", "no", "bye", "hello", "happy", "bye"]
+
+
+async def one_user(n: int, target: Target, script: list[str], reading: bool, until: float, result: Result,
+                   markers: list[str]) -> None:  # fmt: skip
+    """A person on their own address (nginx limits per address): the script over and over until `until`."""
+    host, port, path, tls = target.parts
+    rng = random.Random(n)
+    context = ssl._create_unverified_context() if tls else None  # the test certificate is self-signed
+    address = f"127.0.{1 + n // 250}.{1 + n % 250}"
+    conn = Connection(host, port)
+    await asyncio.sleep(rng.uniform(0, READING[1] if reading else 0.5))  # users arrive over the first seconds
+    try:
+        while time.perf_counter() < until:
+            sender = f"web:{uuid.uuid4()}"
+            for message in script:
+                if reading:
+                    await asyncio.sleep(rng.uniform(*READING))
+                if time.perf_counter() >= until:
+                    return
+                if conn.reader is None:
+                    conn.reader, conn.writer = await asyncio.open_connection(host, port, ssl=context,
+                                                                             local_addr=(address, 0))  # fmt: skip
+                start = time.perf_counter()
+                try:
+                    status, body = await conn.post_read(path, {"sender": sender, "message": message})
+                except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+                    conn.close()
+                    conn.reader = conn.writer = None
+                    result.errors["connection"] += 1
+                    continue
+                elapsed = time.perf_counter() - start
+                text = body.decode(errors="replace")
+                if status != 200:
+                    result.errors[f"http_{status}"] += 1
+                elif text.strip() in ("", "[]"):
+                    result.errors["empty_reply"] += 1
+                elif any(m in json.loads(text)[0].get("text", "") for m in markers):
+                    result.errors["apology"] += 1
+                else:
+                    result.latencies.append(elapsed)
+    finally:
+        conn.close()
+
+
+async def run(target: Target, users: int, seconds: float, reading: bool) -> dict[str, Any]:
+    """`users` at once for `seconds`; throughput counts every answered or failed message in that time."""
+    markers = [] if target.stock else apology_markers()
+    plans = [STOCK_SCRIPT] * users if target.stock else scripts(users)
+    result = Result()
+    start = time.perf_counter()
+    await asyncio.gather(*(one_user(n, target, plans[n], reading, start + seconds, result, markers)
+                           for n in range(users)))  # fmt: skip
+    result.seconds = time.perf_counter() - start
+    return result.figures()
+
+
+def measure(target: Target, plan: dict[str, Any]) -> dict[str, Any]:
+    """Warm up, then a saturation run and (if asked) a reading run; print each as it comes."""
+    asyncio.run(run(target, 4, 3, reading=False))  # first-message work (TensorFlow graphs, caches)
+    out: dict[str, Any] = {}
+    runs = [("saturation", plan["sat_users"], False)] + ([("reading", plan["read_users"], True)] if plan["reading"] else [])
+    for kind, users, reading in runs:
+        if kind == "reading" and target.stock:
+            continue
+        figures = asyncio.run(run(target, users, plan["seconds"], reading))
+        figures["users"] = users
+        out[kind] = figures
+        print(f"  {target.name:28} {kind:10} {users:4} users  {figures['msg_per_s']:6.1f} msg/s  "
+              f"p50 {figures['p50_ms']:6.1f}  p95 {figures['p95_ms']:6.1f}  p99 {figures['p99_ms']:6.1f} ms  "
+              f"errors {figures['errors']} {figures['error_kinds'] or ''}", flush=True)  # fmt: skip
+    return out
+
+
+@contextmanager
+def dev_stack(tmp: pathlib.Path, logdir: pathlib.Path) -> Iterator[tuple[str, int]]:
+    """The dev profile as `make run` has it (SQLite, recording on): the webhook and Rasa's pid."""
+    db_url = f"sqlite:///{tmp / 'load.db'}"
+    migrate(db_url)
+    with session_factory(db_url)() as session:
+        load_catalogue(session, read_catalogue(ROOT / "kb", ROOT / "site.yaml"))
+        seed_demo(session)
+    with bench.stack(db_url, tmp, logdir, recording=True) as (_api, rasa, _token, _api_proc, rasa_proc):
+        yield f"{rasa}/webhooks/rest/webhook", rasa_proc.pid
+
+
+def production(instances: int, plan: dict[str, Any], logdir: pathlib.Path, direct: bool) -> dict[str, Any]:
+    """The production profile with `instances` of each service behind nginx (and one Rasa directly, if asked)."""
+    out: dict[str, Any] = {}
+    with (
+        throwaway_database("dvc_load") as pg,
+        deploy_stack.nginx_prefix() as prefix,
+        cluster(pg, REDIS_URL, logdir, prefix, instances=instances, DVC_NGINX_WORKERS="1") as c,
+    ):
+        with session_factory(pg)() as session:
+            seed_demo(session)
+        out["rasa_rss_mb"] = [round(bench.rss_mb(r.proc.pid)) for r in c.rasa]
+        if direct:
+            out["direct"] = measure(Target("production, 1 Rasa, direct", f"{c.rasa[0].url}/webhooks/rest/webhook"), plan)
+        out["nginx"] = measure(Target(f"production, {instances} Rasa, nginx", c.webhook), plan)
+        out["rasa_rss_mb_after"] = [round(bench.rss_mb(r.proc.pid)) for r in c.rasa]
+    return out
+
+
+def main() -> int:
+    """Every profile in one run, then the ratios; figures also in var/load.json."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=60, help="length of each run")
+    parser.add_argument("--sat-users", type=int, default=16, help="users back to back (saturation)")
+    parser.add_argument("--read-users", type=int, default=360, help="users with reading pauses (about 85 msg/s)")
+    parser.add_argument("--quick", action="store_true", help="the `make bench` section: 20 s runs, no third instance")
+    args = parser.parse_args()
+    plan = {"seconds": 20.0 if args.quick else args.seconds, "sat_users": args.sat_users, "read_users": args.read_users,
+            "reading": True}  # fmt: skip
+    logdir = ROOT / "var" / "bench-logs"
+    logdir.mkdir(parents=True, exist_ok=True)
+    figures: dict[str, Any] = {"plan": plan, "reading_pause_s": READING}
+    print(f"load: {plan['seconds']:.0f} s per run; reading {READING[0]}-{READING[1]} s between messages", flush=True)
+    with tempfile.TemporaryDirectory() as name:
+        tmp = pathlib.Path(name)
+        print("building the stock `rasa init` bot (it trains its model)...", flush=True)
+        project, _built = bench.build_stock_bot(tmp)
+        with bench.stock_rasa(project, logdir) as stock:
+            figures["stock"] = measure(Target("stock rasa init", stock, stock=True), plan)
+        with dev_stack(tmp, logdir) as (webhook, rasa_pid):
+            figures["dev"] = measure(Target("dev profile, 1 Rasa", webhook), plan)
+            figures["dev"]["rasa_rss_mb"] = round(bench.rss_mb(rasa_pid))
+    figures["production_1"] = production(1, plan, logdir, direct=True)
+    figures["production_2"] = production(2, plan, logdir, direct=False)
+    if not args.quick:
+        figures["production_3"] = production(3, {**plan, "reading": False}, logdir, direct=False)
+    report(figures)
+    (ROOT / "var" / "load.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+    return 0
+
+
+def report(f: dict[str, Any]) -> None:
+    """The ratios and the targets."""
+    stock = f["stock"]["saturation"]["msg_per_s"]
+    print("\nsaturation msg/s ÷ stock bot's:")
+    rows = [("dev, 1 Rasa", f["dev"]["saturation"]), ("production, 1 Rasa, direct", f["production_1"]["direct"]["saturation"]),
+            ("production, 1 Rasa, nginx", f["production_1"]["nginx"]["saturation"]),
+            ("production, 2 Rasa, nginx", f["production_2"]["nginx"]["saturation"])]  # fmt: skip
+    if "production_3" in f:
+        rows.append(("production, 3 Rasa, nginx", f["production_3"]["nginx"]["saturation"]))
+    for name, r in rows:
+        print(f"  {name:28} {r['msg_per_s']:6.1f} msg/s = {r['msg_per_s'] / stock:4.2f}× (stock {stock} msg/s)")
+    best = f["production_2"]["nginx"]
+    print(f"target ≥ 80 msg/s at p95 ≤ 300 ms, no errors (production, 2 Rasa, reading): "
+          f"{best['reading']['msg_per_s']} msg/s, p95 {best['reading']['p95_ms']} ms, {best['reading']['errors']} errors; "
+          f"saturation {best['saturation']['msg_per_s']} msg/s, p95 {best['saturation']['p95_ms']} ms")  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.exit(main())
