@@ -92,13 +92,13 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The conversation as stored, read again once on a fresh connection when the database dropped the pooled one."""
-        return await _once_more_if_dropped(lambda: self._retrieve(sender_id))
+        return await _once_more_if_dropped(lambda: self._read(sender_id))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Append the new events, written again once on a fresh connection when the database dropped the pooled one."""
-        await _once_more_if_dropped(lambda: self._save(tracker))
+        await _once_more_if_dropped(lambda: self._write(tracker))
 
-    async def _retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+    async def _read(self, sender_id: str) -> DialogueStateTracker | None:
         """The latest session from the recent-events cache when the database holds nothing newer, else from SQL.
 
         Core SQL statements, not ORM queries: building ORM queries was most of a turn's cost in this store. Another
@@ -119,7 +119,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         self._remember(sender_id, rows[-1][0], events)
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
 
-    async def _save(self, tracker: DialogueStateTracker) -> None:
+    async def _write(self, tracker: DialogueStateTracker) -> None:
         """Append the tracker's new events, masked (same bookkeeping as SQLTrackerStore.save), and cache them."""
         sender_id = tracker.sender_id
         events = list(tracker.events)

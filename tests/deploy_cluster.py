@@ -33,21 +33,17 @@ class Cluster:
     rasa_token: str
     env: dict[str, dict[str, str]]  # kind → the environment its processes were started with (to start one more)
     logdir: pathlib.Path
+    started: list[Proc]  # every process started, stopped when the cluster ends (one started later included)
 
     @property
     def webhook(self) -> str:
         """The public REST webhook, through nginx (TLS)."""
         return f"{self.nginx.url}/webhooks/rest/webhook"
 
-    def start_rasa(self, name: str) -> Proc:
-        """One more Rasa instance with the same configuration (not in nginx's upstream unless rendered so)."""
-        port = servers.free_port()
-        args = servers.rasa_args(port, PRODUCTION_ENDPOINTS, self.rasa_token)
-        return deploy_stack.start(name, args, self.env["rasa"], port, self.logdir)
-
     def start_api(self, name: str, port: int) -> Proc:
         """An API process on `port` (to bring one back on its old port)."""
-        return deploy_stack.start(name, servers.api_args(port, 2), self.env["api"], port, self.logdir)
+        self.started.append(deploy_stack.start(name, servers.api_args(port, 2), self.env["api"], port, self.logdir))
+        return self.started[-1]
 
 
 def prepare_database(pg_url: str) -> None:
@@ -109,4 +105,4 @@ def cluster(
         deploy_stack.wait_all(actions, "/health", 180)
         deploy_stack.wait_all(rasa, "/", 300)
         with deploy_stack.running_nginx(conf):
-            yield Cluster(conf, rasa, actions, api, pg_url, rasa_token, env, logdir)
+            yield Cluster(conf, rasa, actions, api, pg_url, rasa_token, env, logdir, procs)
