@@ -14,6 +14,7 @@ from api.catalogue import draft
 from api.catalogue.loader import CatalogueError, load_catalogue, read_catalogue
 from api.db import session_factory
 from api.dossiers.demo import seed_demo
+from api.lessons.loader import LessonError, read_lessons, sync_lessons
 from api.records.retention import purge
 from api.settings import get_settings
 
@@ -79,16 +80,20 @@ def main(argv: list[str] | None = None) -> int:
         return seed_demo_command(settings.database_url, settings.profile)
     try:
         catalogue = read_catalogue(settings.kb_dir, settings.site_file)
-    except CatalogueError as exc:
+        lessons = read_lessons(settings.kb_dir / "lessons", catalogue.sources)
+    except (CatalogueError, LessonError) as exc:
         print(f"kb error: {exc}", file=sys.stderr)
         return 1
     if args.cmd == "check-kb":
-        print(f"kb ok: {len(catalogue.procedures)} procedures, {len(catalogue.topics)} topics, {len(catalogue.sources)} sources")
+        sizes = f"{len(catalogue.procedures)} procedures, {len(catalogue.topics)} topics, {len(catalogue.sources)} sources"
+        print(f"kb ok: {sizes}, {len(lessons)} lessons")
         return 0
     with session_factory(settings.database_url)() as session:
         report = load_catalogue(session, catalogue)
+        lesson_changes = sync_lessons(session, lessons)
     print("catalogue loaded" + (" (changes)" if report.changed else " (no changes)"))
     print(report.summary())
+    print("lessons: " + ", ".join(f"{k} {len(v)}" for k, v in lesson_changes.items()))
     return 0
 
 

@@ -1,0 +1,1 @@
+"""Lessons for classroom mode (kb/lessons) and teachers' class sessions."""
