@@ -19,7 +19,7 @@ export ACTIONS_PORT ?= 5055
 
 MODEL_INPUTS := config.yml $(shell find bot textnorm -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
 
-.PHONY: help setup browser nginx migrate load load-test demo draft train run test bench lint validate purge admin clean
+.PHONY: help setup browser nginx audit migrate load load-test demo draft train run test bench lint validate purge admin clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ run: setup load demo train ## Install, migrate, load the catalogue, train if nee
 browser: ## Install Debian's chromium for the browser tests if it is missing (never a downloaded browser)
 	@scripts/ensure-chromium.sh
 
+audit: $(VENV)/.installed ## Check both lock files for known vulnerabilities (pip-audit; needs the vulnerability data online)
+	@scripts/audit.sh
+
 nginx: ## Install Debian's nginx for the deployment tests and the load script if it is missing
 	@scripts/ensure-nginx.sh
 
@@ -92,4 +95,4 @@ admin: $(VENV)/.installed ## Create an admin account: make admin NAME=login ROLE
 	@$(PY) -m api.cli create-admin --username "$(NAME)" --role "$(or $(ROLE),admin)"
 
 clean: ## Remove environments, models and the local database
-	rm -rf $(VENV) $(RASA_VENV) models var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(RASA_VENV) .venv-audit models var .pytest_cache .mypy_cache .ruff_cache
