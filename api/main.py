@@ -16,6 +16,8 @@ from api.calendar import admin as calendar_admin
 from api.calendar import router as calendar_router
 from api.calendar import scheduler
 from api.catalogue import store
+from api.lessons import admin as lessons_admin
+from api.lessons import router as lessons_router
 from api.routers import (
     admin,
     admin_staff,
@@ -73,6 +75,8 @@ def create_app() -> FastAPI:
     app.include_router(notifications.router)
     app.include_router(calendar_router.router)
     app.include_router(calendar_admin.router)
+    app.include_router(lessons_router.router)
+    app.include_router(lessons_admin.router)
     for module in (records, reports, admin, admin_staff, admin_users):
         app.include_router(module.router)
     mount_widget(app)

@@ -16,7 +16,12 @@ from api.deps import SessionDep, SettingsDep
 
 SESSION_COOKIE = "dvc_admin"
 LOGIN_PATH = "/admin/login"
-PAGE_ROLES = {"reports": ("admin", "staff", "teacher"), "staff": ("admin", "staff"), "admin": ("admin",)}
+PAGE_ROLES = {
+    "reports": ("admin", "staff", "teacher"),
+    "staff": ("admin", "staff"),
+    "admin": ("admin",),
+    "classes": ("admin", "teacher"),
+}
 
 
 def _unauthorized(scheme: str = 'Basic realm="dvc", Bearer') -> HTTPException:
