@@ -1,8 +1,9 @@
-"""Classroom mode (/classroom): a short guided lesson on online public services, facts read from kb topics."""
+"""Classroom mode (/classroom, /hoc): the lesson menu, a lesson's steps and check questions, joining a class by code."""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -10,79 +11,161 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.api_client import ApiUnavailable, get_client
+from actions.api_client import ApiUnavailable
+from actions.lesson_client import lesson_client
 from actions.records_client import record_reply
-from actions.render import bullets, shorten
+from actions.render import shorten
 from actions.texts import Texts
 
 logger = logging.getLogger(__name__)
-
-# Step n: its heading is utter_classroom_heading_n; its body is a kb topic (via the API) or a domain response.
-LESSON: list[tuple[str | None, str | None]] = [
-    (None, "utter_classroom_what"),
-    ("vneid_account", None),
-    ("submit_online_steps", None),
-    ("service_levels", None),
-    ("postal_service", None),
-    (None, "utter_classroom_family"),
-]
-POINTS_PER_STEP = 4
-CORRECT = "b"
+LETTERS = "abcd"
+# Typed "vào lớp K7M2PQ Sóc Nâu" (the web has no /hoc command): a 6-character code, the rest is the nickname.
+TYPED_ANSWER = re.compile(r"\b([a-dA-D])\W*$")
+TYPED_JOIN = re.compile(r"\b([A-Za-z2-9]{6})\b\s*(.*)$")
 
 
-def topic_lesson(texts: Texts, topic: dict[str, Any]) -> str:
-    """A topic, shortened for a lesson step: summary, four points, one source."""
-    points = [s["value"] for s in topic.get("steps", [])] or [f["value"] for f in topic.get("facts", [])]
-    lines = [shorten(topic.get("summary"), 400)]
-    if points:
-        lines.append(bullets(points[:POINTS_PER_STEP]))
-    sources = topic.get("source_list") or []
-    if sources:
-        first = sources[0]
-        lines.append(
-            texts.get(
-                "utter_part_source", sources=f"{shorten(first['title'], 80)}: {first.get('url') or first.get('document') or ''}"
-            )
-        )
+def lesson_button(texts: Texts, slug: str, response: str = "utter_button_restart_lesson") -> dict[str, str]:
+    """A button that opens (or reopens) one lesson."""
+    return texts.button(response, f'/classroom_lesson{{"lesson": "{slug}"}}')
+
+
+def menu_buttons(texts: Texts, items: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """One button per lesson, marked done or with its position when started."""
+    buttons = []
+    for item in items:
+        if item["finished"]:
+            title = texts.get("utter_classroom_menu_done", title=item["title"])
+        elif item["started"]:
+            title = texts.get("utter_classroom_menu_started", title=item["title"], position=item["position"], total=item["total"])
+        else:
+            title = item["title"]
+        buttons.append({"title": title, "payload": f'/classroom_lesson{{"lesson": "{item["slug"]}"}}'})
+    return buttons
+
+
+def step_text(texts: Texts, view: dict[str, Any]) -> str:
+    """A step with its first source (and a note when it is not verified)."""
+    lines = [
+        texts.get("utter_classroom_step", title=view["title"], number=view["number"], steps=view["steps"], text=view["text"])
+    ]
+    if view["sources"]:
+        first = view["sources"][0]
+        where = f"{shorten(first['title'] or first['id'], 80)}: {first['url'] or ''}".rstrip(": ")
+        lines.append(texts.get("utter_classroom_source", source=where))
+    if not view["verified"]:
+        lines.append(texts.get("utter_classroom_unverified"))
     return "\n".join(lines)
 
 
 class ActionClassroom(Action):
-    """Start, next step, and the quiz answer; the step number lives in a slot."""
+    """Every classroom intent; the open lesson and the shown order of a question's choices live in slots."""
 
     def name(self) -> str:
         """Name used in the rules."""
         return "action_classroom"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """Show the next step (or the quiz, or its verdict)."""
+        """Menu, lesson step, answer or join, depending on the intent."""
         texts = Texts(domain)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         record_reply(tracker, True)
-        if intent == "classroom_answer":
-            choice = str(next(tracker.get_latest_entity_values("quiz_choice"), "") or "").strip().lower()
-            verdict = "utter_classroom_correct" if choice == CORRECT else "utter_classroom_wrong"
-            dispatcher.utter_message(text=texts.get(verdict), buttons=[texts.button("utter_button_restart_lesson", "/classroom")])
-            return [SlotSet("classroom_step", None)]
-        current = tracker.get_slot("classroom_step")
-        step = 1 if intent == "classroom" or current is None else int(current) + 1
-        if step > len(LESSON):
-            dispatcher.utter_message(response="utter_classroom_quiz")
-            return [SlotSet("classroom_step", float(step))]
-        if step == 1:
-            dispatcher.utter_message(text=texts.get("utter_classroom_intro", steps=len(LESSON)))
-        heading = texts.get(
-            "utter_classroom_step", number=step, steps=len(LESSON), heading=texts.get(f"utter_classroom_heading_{step}")
-        )
-        topic_slug, response = LESSON[step - 1]
-        body = texts.get(response) if response else await self._topic(texts, str(topic_slug))
-        dispatcher.utter_message(text=f"{heading}\n{body}", buttons=[texts.button("utter_button_next", "/classroom_next")])
-        return [SlotSet("classroom_step", float(step))]
-
-    async def _topic(self, texts: Texts, slug: str) -> str:
+        client, sender = lesson_client(), tracker.sender_id
+        slug = tracker.get_slot("classroom_lesson")
         try:
-            topic = await get_client().topic(slug)
+            if intent == "classroom_join":
+                return await self._join(dispatcher, texts, tracker)
+            if intent == "classroom_lesson":
+                slug = next(tracker.get_latest_entity_values("lesson"), None) or slug
+                view = await client.show(sender, str(slug), "open") if slug else None
+                return self._view(dispatcher, texts, view) if view else await self._menu(dispatcher, texts, sender)
+            if intent == "classroom_next" and slug:
+                view = await client.show(sender, str(slug), "next")
+                return self._view(dispatcher, texts, view) if view else await self._menu(dispatcher, texts, sender)
+            if intent == "classroom_answer" and slug:
+                return await self._answer(dispatcher, texts, tracker, str(slug))
+            return await self._menu(dispatcher, texts, sender)
         except ApiUnavailable as exc:
-            logger.warning("classroom topic unavailable: %s", exc)
-            topic = None
-        return topic_lesson(texts, topic) if topic else texts.get("utter_classroom_unavailable")
+            logger.warning("classroom unavailable: %s", exc)
+            dispatcher.utter_message(text=texts.get("utter_classroom_unavailable"))
+            return []
+
+    async def _menu(self, dispatcher: CollectingDispatcher, texts: Texts, sender: str) -> list[EventType]:
+        items = await lesson_client().menu(sender)
+        dispatcher.utter_message(text=texts.get("utter_classroom_menu", count=len(items)), buttons=menu_buttons(texts, items))
+        return [SlotSet("classroom_lesson", None), SlotSet("classroom_choices", None)]
+
+    def _view(
+        self, dispatcher: CollectingDispatcher, texts: Texts, view: dict[str, Any], before: str | None = None
+    ) -> list[EventType]:
+        """Show a step, a question (choices as buttons, in the order given) or the lesson's result."""
+        prefix = f"{before}\n\n" if before else ""
+        events: list[EventType] = [SlotSet("classroom_lesson", view["slug"]), SlotSet("classroom_choices", None)]
+        if view["kind"] == "step":
+            text = prefix + step_text(texts, view)
+            dispatcher.utter_message(text=text, buttons=[texts.button("utter_button_next", "/classroom_next")])
+        elif view["kind"] == "question":
+            question = texts.get(
+                "utter_classroom_question", number=view["number"], questions=view["questions"], question=view["question"]
+            )
+            buttons = [
+                {"title": f"{LETTERS[i].upper()}. {c['text']}", "payload": f'/classroom_answer{{"quiz_choice": "{LETTERS[i]}"}}'}
+                for i, c in enumerate(view["choices"])
+            ]
+            dispatcher.utter_message(text=prefix + question, buttons=buttons)
+            events[1] = SlotSet("classroom_choices", [str(c["index"]) for c in view["choices"]])
+        else:
+            done = texts.get(
+                "utter_classroom_finished", title=view["title"], correct=view["correct"], questions=view["questions"]
+            )
+            buttons = [lesson_button(texts, view["slug"]), texts.button("utter_button_other_lessons", "/classroom")]
+            dispatcher.utter_message(text=prefix + done, buttons=buttons)
+            events[0] = SlotSet("classroom_lesson", None)
+        return events
+
+    async def _answer(self, dispatcher: CollectingDispatcher, texts: Texts, tracker: Tracker, slug: str) -> list[EventType]:
+        letter = str(next(tracker.get_latest_entity_values("quiz_choice"), "") or "").strip().lower()
+        if not letter:  # typed ("chọn b"): the NLU has no entity extractor, the letter is the message's last word
+            typed = TYPED_ANSWER.search(str((tracker.latest_message or {}).get("text") or ""))
+            letter = typed[1].lower() if typed else ""
+        shown = tracker.get_slot("classroom_choices") or []
+        client, sender = lesson_client(), tracker.sender_id
+        if len(letter) != 1 or letter not in LETTERS[: len(shown)]:
+            view = await client.show(sender, slug, "open")  # the pending question again
+            if view is None:
+                return await self._menu(dispatcher, texts, sender)
+            return self._view(dispatcher, texts, view, before=texts.get("utter_classroom_pick_answer"))
+        result = await client.answer(sender, slug, int(shown[LETTERS.index(letter)]))
+        if result is None:  # nothing pending (an old button pressed twice): show where the chat stands
+            view = await client.show(sender, slug, "open")
+            return self._view(dispatcher, texts, view) if view else await self._menu(dispatcher, texts, sender)
+        if result["correct"]:
+            verdict = texts.get("utter_classroom_correct")
+        else:
+            verdict = texts.get("utter_classroom_wrong", answer=result["answer"], explanation=result["explanation"])
+        return self._view(dispatcher, texts, result["next"], before=verdict)
+
+    async def _join(self, dispatcher: CollectingDispatcher, texts: Texts, tracker: Tracker) -> list[EventType]:
+        given = next(tracker.get_latest_entity_values("join_text"), None)
+        if given is None:  # typed: take a code-like word from the message
+            match = TYPED_JOIN.search(str((tracker.latest_message or {}).get("text") or ""))
+            given = f"{match[1]} {match[2]}" if match and not str(match[1]).isalpha() else ""
+        code, _, nickname = str(given).strip().partition(" ")
+        if not code:
+            dispatcher.utter_message(text=texts.get("utter_classroom_join_how"))
+            return []
+        if not nickname.strip():
+            dispatcher.utter_message(text=texts.get("utter_classroom_join_bad_nickname", code=code.upper()))
+            return []
+        result = await lesson_client().join(tracker.sender_id, code, nickname)
+        status, title = result["status"], result.get("title") or ""
+        if status == "unknown":
+            dispatcher.utter_message(text=texts.get("utter_classroom_join_unknown", code=code.upper()[:20]))
+            return []
+        if status == "bad_nickname":
+            dispatcher.utter_message(text=texts.get("utter_classroom_join_bad_nickname", code=code.upper()))
+            return []
+        response = "utter_classroom_joined" if status == "joined" else "utter_classroom_join_closed"
+        items = await lesson_client().menu(tracker.sender_id)
+        text = texts.get(response, title=title, nickname=nickname.strip())
+        dispatcher.utter_message(text=text, buttons=menu_buttons(texts, items))
+        return [SlotSet("classroom_lesson", None), SlotSet("classroom_choices", None)]

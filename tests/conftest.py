@@ -16,6 +16,7 @@ import pytest
 from api.catalogue.loader import load_catalogue, read_catalogue
 from api.cli import migrate
 from api.db import session_factory
+from api.lessons.loader import read_lessons, sync_lessons
 from api.settings import ROOT, get_settings
 from tests import servers
 from tests.pg import throwaway_database
@@ -48,6 +49,7 @@ def db_url(tmp_path_factory: pytest.TempPathFactory, catalogue: object) -> str:
     migrate(url)
     with session_factory(url)() as session:
         load_catalogue(session, catalogue)  # type: ignore[arg-type]
+        sync_lessons(session, read_lessons(ROOT / "kb" / "lessons", catalogue.sources))  # type: ignore[attr-defined]
     return url
 
 

@@ -146,16 +146,13 @@ def test_greet_and_help_offer_the_main_menu(rasa: RasaServer) -> None:
     assert {"/lookup_dossier", "/classroom", "/give_feedback"} <= set(payloads(reply))
 
 
-def test_classroom_lesson_steps_then_quiz(rasa: RasaServer) -> None:
+def test_classroom_opens_the_lesson_menu(rasa: RasaServer) -> None:
     user = f"classroom:{uuid.uuid4().hex[:8]}"
     first = rasa.say(user, "/classroom")
-    assert "Bước 1/6" in text_of(first) and "/classroom_next" in payloads(first)
-    texts = [text_of(rasa.say(user, "tiếp")) for _ in range(5)]
-    assert "Bước 2/6" in texts[0] and "VNeID" in texts[0], "the VNeID step reads kb/topics through the API"
-    assert "Bước 6/6" in texts[4]
-    quiz = rasa.say(user, "/classroom_next")
-    assert any("quiz_choice" in p for p in payloads(quiz))
-    assert "Chính xác" in text_of(rasa.say(user, '/classroom_answer{"quiz_choice": "b"}'))
+    lessons = [p for p in payloads(first) if p.startswith("/classroom_lesson")]
+    assert len(lessons) >= 8, "every kb/lessons lesson is offered (the whole flow: tests/test_classroom_conversation.py)"
+    step = rasa.say(user, lessons[2])
+    assert "Bước 1/" in text_of(step) and "VNeID" in text_of(step) and "/classroom_next" in payloads(step)
 
 
 def test_typed_yes_accepts_the_handoff_offer(rasa: RasaServer, db_url: str) -> None:

@@ -25,6 +25,8 @@ def new_code(session: Session) -> str:
     """A join code no class uses yet."""
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not any(c.isdigit() for c in code):  # a digit tells the code from a word when it is typed in a sentence
+            continue
         if session.scalar(select(ClassSessionRow.id).where(ClassSessionRow.code == code)) is None:
             return code
 

@@ -9,3 +9,7 @@ COMMAND_PAYLOADS: dict[str, str] = {
     "tracuu": "/lookup_dossier",
     "hoc": "/classroom",
 }
+
+# Commands that carry text after them (`/hoc K7M2PQ Mèo`): the payload's intent and the entity the text goes in.
+COMMAND_ARGUMENTS: dict[str, tuple[str, str]] = {"hoc": ("/classroom_join", "join_text")}
+ARGUMENT_CHARS = 80

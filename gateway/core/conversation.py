@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Protocol
 
-from gateway.core.commands import COMMAND_PAYLOADS
+from gateway.core.commands import ARGUMENT_CHARS, COMMAND_ARGUMENTS, COMMAND_PAYLOADS
 from gateway.core.messages import Messages
 from gateway.core.rasa_client import RasaClient, RasaUnavailable
 from gateway.core.ratelimit import RateLimiter
@@ -55,7 +56,11 @@ class Conversations:
         """`/tracuu`, `/start@bot` → the Rasa payload of that command; None for anything else."""
         if not text.startswith("/"):
             return None
-        command = text.split()[0][1:].split("@")[0].lower()
+        head, *rest = text.split(maxsplit=1)
+        command = head[1:].split("@")[0].lower()
+        if rest and command in COMMAND_ARGUMENTS:  # `/hoc K7M2PQ Mèo`: the text goes in as an entity
+            intent, entity = COMMAND_ARGUMENTS[command]
+            return intent + json.dumps({entity: rest[0].strip()[:ARGUMENT_CHARS]}, ensure_ascii=False)
         return COMMAND_PAYLOADS.get(command)
 
     async def say(self, chat: str, text: str) -> None:
