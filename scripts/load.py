@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import pathlib
 import random
 import ssl
@@ -162,20 +163,46 @@ async def run(target: Target, users: int, seconds: float, reading: bool) -> dict
     return result.figures()
 
 
-def measure(target: Target, plan: dict[str, Any]) -> dict[str, Any]:
-    """Warm up, then a saturation run and (if asked) a reading run; print each as it comes."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far, from /proc."""
+    total, pids = 0.0, [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            fields = pathlib.Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            pids += [int(c) for c in pathlib.Path(f"/proc/{current}/task/{current}/children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def cpu_by_kind(pids: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds used so far by each kind of service."""
+    return {kind: sum(cpu_seconds(p) for p in group) for kind, group in pids.items()}
+
+
+def measure(target: Target, plan: dict[str, Any], pids: dict[str, list[int]] | None = None) -> dict[str, Any]:
+    """Warm up, then a saturation run and (if asked) a reading run; print each as it comes. With `pids`, each run
+    also reports the CPU milliseconds each kind of service spent per message (a figure the machine's noise and the
+    other processes on it do not change much, unlike msg/s)."""
     asyncio.run(run(target, 4, 3, reading=False))  # first-message work (TensorFlow graphs, caches)
     out: dict[str, Any] = {}
     runs = [("saturation", plan["sat_users"], False)] + ([("reading", plan["read_users"], True)] if plan["reading"] else [])
     for kind, users, reading in runs:
         if kind == "reading" and target.stock:
             continue
+        before = cpu_by_kind(pids or {})
         figures = asyncio.run(run(target, users, plan["seconds"], reading))
         figures["users"] = users
+        if pids and figures["messages"]:
+            after = cpu_by_kind(pids)
+            figures["cpu_ms_per_msg"] = {k: round((after[k] - before[k]) * 1000 / figures["messages"], 1) for k in pids}
         out[kind] = figures
         print(f"  {target.name:28} {kind:10} {users:4} users  {figures['msg_per_s']:6.1f} msg/s  "
               f"p50 {figures['p50_ms']:6.1f}  p95 {figures['p95_ms']:6.1f}  p99 {figures['p99_ms']:6.1f} ms  "
-              f"errors {figures['errors']} {figures['error_kinds'] or ''}", flush=True)  # fmt: skip
+              f"errors {figures['errors']} {figures['error_kinds'] or ''} {figures.get('cpu_ms_per_msg', '')}",
+              flush=True)  # fmt: skip
     return out
 
 
@@ -191,6 +218,11 @@ def dev_stack(tmp: pathlib.Path, logdir: pathlib.Path) -> Iterator[tuple[str, in
         yield f"{rasa}/webhooks/rest/webhook", rasa_proc.pid
 
 
+def nginx_pid(prefix: pathlib.Path) -> int:
+    """nginx's master process (its workers are its children)."""
+    return int((prefix / "nginx.pid").read_text().strip())
+
+
 def production(instances: int, plan: dict[str, Any], logdir: pathlib.Path, direct: bool) -> dict[str, Any]:
     """The production profile with `instances` of each service behind nginx (and one Rasa directly, if asked)."""
     out: dict[str, Any] = {}
@@ -202,9 +234,12 @@ def production(instances: int, plan: dict[str, Any], logdir: pathlib.Path, direc
         with session_factory(pg)() as session:
             seed_demo(session)
         out["rasa_rss_mb"] = [round(bench.rss_mb(r.proc.pid)) for r in c.rasa]
+        pids = {"rasa": [p.proc.pid for p in c.rasa], "actions": [p.proc.pid for p in c.actions],
+                "api": [p.proc.pid for p in c.api], "nginx": [nginx_pid(c.nginx.prefix)]}  # fmt: skip
         if direct:
-            out["direct"] = measure(Target("production, 1 Rasa, direct", f"{c.rasa[0].url}/webhooks/rest/webhook"), plan)
-        out["nginx"] = measure(Target(f"production, {instances} Rasa, nginx", c.webhook), plan)
+            direct_url = f"{c.rasa[0].url}/webhooks/rest/webhook"
+            out["direct"] = measure(Target("production, 1 Rasa, direct", direct_url), plan, pids)
+        out["nginx"] = measure(Target(f"production, {instances} Rasa, nginx", c.webhook), plan, pids)
         out["rasa_rss_mb_after"] = [round(bench.rss_mb(r.proc.pid)) for r in c.rasa]
     return out
 
