@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         lesson_changes = sync_lessons(session, lessons)
     print("catalogue loaded" + (" (changes)" if report.changed else " (no changes)"))
     print(report.summary())
-    print("lessons: " + ", ".join(f"{k} {len(v)}" for k, v in lesson_changes.items()))
+    print("lessons: " + ", ".join(f"{len(v)} {k}" for k, v in lesson_changes.items()))
     return 0
 
 

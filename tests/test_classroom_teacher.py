@@ -146,3 +146,8 @@ def test_a_teacher_opens_a_class_from_the_admin_page(url: str) -> None:
         assert "Lớp 8C" in shown.text and "/hoc " in shown.text
         forged = teacher.post("/admin/classes", data={"title": "Lớp giả", "csrf_token": "x"})
         assert forged.status_code == 403
+        code = made.headers["location"].rsplit("/", 1)[1]
+        assert join(url, "classroom:early", code, "Nai Vàng")["status"] == "joined"
+        closed = teacher.post(f"/admin/classes/{code}/close", data={"csrf_token": rs.csrf_in(shown.text)})
+        assert closed.status_code == 303 and "Đã đóng" in teacher.get(f"/admin/classes/{code}").text
+    assert join(url, "classroom:late", code, "Nai Vàng")["status"] == "closed"

@@ -40,6 +40,20 @@ def create_class(
     return RedirectResponse(f"/admin/classes/{row.code}", status_code=303)
 
 
+@router.post("/classes/{code}/close")
+def close_class(session: SessionDep, who: Teacher, code: str, csrf_token: Annotated[str, Form()] = "") -> Response:
+    """End the class now (joining is refused from then on; the report stays)."""
+    check_csrf(who, csrf_token)
+    row = classes.find(session, who.user, code)
+    if row is None:
+        raise HTTPException(status_code=404, detail="Không tìm thấy lớp.")
+    now = clock.now()
+    if classes.is_open(row, now):
+        row.closes_at = now
+        session.commit()
+    return RedirectResponse(f"/admin/classes/{row.code}", status_code=303)
+
+
 @router.get("/classes/{code}.csv")
 def class_csv(session: SessionDep, who: Teacher, code: str) -> Response:
     """The report as CSV."""

@@ -35,6 +35,7 @@ ALLOWED = {
     "POST /admin/classes": {"admin", "teacher"},
     "GET /admin/classes/{code}": {"admin", "teacher"},
     "GET /admin/classes/{code}.csv": {"admin", "teacher"},
+    "POST /admin/classes/{code}/close": {"admin", "teacher"},
     "GET /api/v1/reports/summary": {"admin", "staff", "teacher"},
     "GET /api/v1/reports/unanswered": {"admin", "staff", "teacher"},
     "GET /api/v1/conversations": {"admin", "staff"},
