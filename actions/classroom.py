@@ -153,8 +153,8 @@ class ActionClassroom(Action):
         if not code:
             dispatcher.utter_message(text=texts.get("utter_classroom_join_how"))
             return []
-        if not nickname.strip():
-            dispatcher.utter_message(text=texts.get("utter_classroom_join_bad_nickname", code=code.upper()))
+        if not nickname.strip():  # a code alone (typed, or a QR code's link): ask for the nickname
+            dispatcher.utter_message(text=texts.get("utter_classroom_join_nickname", code=code.upper()[:20]))
             return []
         result = await lesson_client().join(tracker.sender_id, code, nickname)
         status, title = result["status"], result.get("title") or ""

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     cors_origins: list[str] = ["http://localhost:8000", "http://127.0.0.1:8000"]
     # The Rasa URL the demo page (GET /) gives the widget.
     widget_rasa_url: str = "http://127.0.0.1:5005"
+    # The Telegram bot's username (without @): a class page then shows a QR code of its t.me join link.
+    telegram_bot_username: str = ""
     # Issue 4 (dossiers, notifications); tokens come from the environment only, unset = endpoints answer 401.
     profile: str = "dev"
     internal_token: str | None = None

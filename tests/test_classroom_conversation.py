@@ -102,6 +102,8 @@ def test_joining_a_class_by_code_and_the_wrong_or_closed_ones(rasa: RasaServer, 
     joined = rasa.say(user, join_payload(f"{open_code.lower()} Sóc Nâu"), channel="gateway")
     assert "Lớp 9A ngoại khóa" in text_of(joined) and "Sóc Nâu" in text_of(joined) and len(buttons_of(joined)) >= 8
     assert "/hoc" in text_of(rasa.say(user, "cho mình vào lớp với", channel="gateway"))  # no code: how to join
+    scanned = text_of(rasa.say(user, join_payload(open_code), channel="gateway"))  # the QR code: a code, no nickname
+    assert f"/hoc {open_code} <biệt danh>" in scanned
     web = f"web:{uuid.uuid4()}"
     typed = text_of(rasa.say(web, f"mình muốn vào lớp {open_code} Cáo Nhỏ"))  # the web has no /hoc command
     assert "Lớp 9A ngoại khóa" in typed and "Cáo Nhỏ" in typed
@@ -116,3 +118,5 @@ def test_gateways_pass_the_code_and_nickname_of_hoc() -> None:
     assert gateway.command_payload("/hoc@dvc_bot  K7M2PQ  Sóc Nâu ") == join_payload("K7M2PQ  Sóc Nâu")
     assert gateway.command_payload('/hoc x"}{') == join_payload('x"}{')  # JSON-escaped, never a second payload
     assert gateway.command_payload("/tracuu 123") == "/lookup_dossier"
+    assert gateway.command_payload("/start hoc_K7M2PQ") == join_payload("K7M2PQ")  # the QR code's t.me link
+    assert gateway.command_payload("/start") == "/greet"

@@ -23,6 +23,7 @@ from api.settings import ROOT
 from tests.api import records_servers as rs
 
 OTHER_TEACHER = "giaovien2"
+BOT = "dvc_thu_bot"
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def db(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogue) -> str:
 
 @pytest.fixture(scope="module")
 def url(db: str, logdir: pathlib.Path) -> Iterator[str]:
-    with rs.api(db, logdir, "api-classroom", DVC_REMINDER_INTERVAL_SECONDS="0") as base:
+    with rs.api(db, logdir, "api-classroom", DVC_REMINDER_INTERVAL_SECONDS="0", DVC_TELEGRAM_BOT_USERNAME=BOT) as base:
         yield base
 
 
@@ -144,10 +145,12 @@ def test_a_teacher_opens_a_class_from_the_admin_page(url: str) -> None:
         assert made.status_code == 303 and made.headers["location"].startswith("/admin/classes/")
         shown = teacher.get(made.headers["location"])
         assert "Lớp 8C" in shown.text and "/hoc " in shown.text
+        code = made.headers["location"].rsplit("/", 1)[1]
+        assert f"https://t.me/{BOT}?start=hoc_{code}" in shown.text and "<svg" in shown.text  # the projector's QR code
         forged = teacher.post("/admin/classes", data={"title": "Lớp giả", "csrf_token": "x"})
         assert forged.status_code == 403
-        code = made.headers["location"].rsplit("/", 1)[1]
         assert join(url, "classroom:early", code, "Nai Vàng")["status"] == "joined"
         closed = teacher.post(f"/admin/classes/{code}/close", data={"csrf_token": rs.csrf_in(shown.text)})
-        assert closed.status_code == 303 and "Đã đóng" in teacher.get(f"/admin/classes/{code}").text
+        after = teacher.get(f"/admin/classes/{code}").text
+        assert closed.status_code == 303 and "Đã đóng" in after and "<svg" not in after
     assert join(url, "classroom:late", code, "Nai Vàng")["status"] == "closed"

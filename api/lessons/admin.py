@@ -10,9 +10,10 @@ from starlette.responses import RedirectResponse, Response
 from api.admin.guards import PageUser, check_csrf, require_page
 from api.admin.pages import render
 from api.calendar import clock
-from api.deps import SessionDep
+from api.deps import SessionDep, SettingsDep
 from api.lessons import classes
 from api.lessons.export import report_csv
+from api.lessons.qr import join_link, qr_svg
 
 router = APIRouter(prefix="/admin", tags=["admin"], include_in_schema=False)
 Teacher = Annotated[PageUser, Depends(require_page("classes"))]
@@ -64,10 +65,13 @@ def class_csv(session: SessionDep, who: Teacher, code: str) -> Response:
 
 
 @router.get("/classes/{code}")
-def class_page(request: Request, session: SessionDep, who: Teacher, code: str) -> Response:
-    """The join code, progress per student and the questions missed most; the page reloads itself while open."""
+def class_page(request: Request, session: SessionDep, settings: SettingsDep, who: Teacher, code: str) -> Response:
+    """The join code (and the QR code of the Telegram link), progress per student and the questions missed most;
+    the page reloads itself while open."""
     row = classes.find(session, who.user, code)
     if row is None:
         raise HTTPException(status_code=404, detail="Không tìm thấy lớp.")
     report = classes.report(session, row, clock.now())
-    return render(request, "class.html", who, page="classes", report=report, row=row)
+    link = join_link(settings.telegram_bot_username, row.code)
+    qr = qr_svg(link) if link and report["open"] else None
+    return render(request, "class.html", who, page="classes", report=report, row=row, link=link, qr=qr)

@@ -14,7 +14,7 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Protocol
 
-from gateway.core.commands import ARGUMENT_CHARS, COMMAND_ARGUMENTS, COMMAND_PAYLOADS
+from gateway.core.commands import ARGUMENT_CHARS, COMMAND_ARGUMENTS, COMMAND_PAYLOADS, DEEP_LINKS
 from gateway.core.messages import Messages
 from gateway.core.rasa_client import RasaClient, RasaUnavailable
 from gateway.core.ratelimit import RateLimiter
@@ -58,9 +58,13 @@ class Conversations:
             return None
         head, *rest = text.split(maxsplit=1)
         command = head[1:].split("@")[0].lower()
-        if rest and command in COMMAND_ARGUMENTS:  # `/hoc K7M2PQ Mèo`: the text goes in as an entity
+        argument = rest[0].strip()[:ARGUMENT_CHARS] if rest else ""
+        if argument and command in COMMAND_ARGUMENTS:  # `/hoc K7M2PQ Mèo`: the text goes in as an entity
             intent, entity = COMMAND_ARGUMENTS[command]
-            return intent + json.dumps({entity: rest[0].strip()[:ARGUMENT_CHARS]}, ensure_ascii=False)
+            return intent + json.dumps({entity: argument}, ensure_ascii=False)
+        for prefix, (intent, entity) in DEEP_LINKS.items():
+            if command == "start" and argument.startswith(prefix):  # a t.me link's `?start=hoc_K7M2PQ`
+                return intent + json.dumps({entity: argument.removeprefix(prefix)}, ensure_ascii=False)
         return COMMAND_PAYLOADS.get(command)
 
     async def say(self, chat: str, text: str) -> None:
