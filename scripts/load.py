@@ -304,6 +304,12 @@ def report(f: dict[str, Any]) -> None:
     if "production_3" in f:
         two, three = (f[k]["nginx"]["saturation"]["msg_per_s"] for k in ("production_2", "production_3"))
         print(f"a third Rasa instance: {three} against {two} msg/s ({three / two:4.2f}×)")
+    ours_cpu = f["production_2"]["nginx"]["saturation"].get("cpu_ms_per_msg")
+    stock_cpu = f["stock"]["saturation"].get("cpu_ms_per_msg")
+    if ours_cpu and stock_cpu:
+        total = sum(ours_cpu.values())
+        print(f"CPU per message: ours {total:.1f} ms over every service {ours_cpu}, stock bot {stock_cpu['rasa']} ms "
+              f"(per core {stock_cpu['rasa'] / total:4.2f}×; the stock bot is one process, ours uses every core)")  # fmt: skip
     best = f["production_2"]["nginx"]
     print(f"target ≥ 80 msg/s at p95 ≤ 300 ms, no errors (production, 2 Rasa, reading): "
           f"{best['reading']['msg_per_s']} msg/s, p95 {best['reading']['p95_ms']} ms, {best['reading']['errors']} errors; "
