@@ -11,6 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answer import ActionAnswer
 from actions.api_client import ApiUnavailable
 from actions.lesson_client import lesson_client
 from actions.records_client import record_reply
@@ -21,7 +22,7 @@ logger = logging.getLogger(__name__)
 LETTERS = "abcd"
 # Typed "vào lớp K7M2PQ Sóc Nâu" (the web has no /hoc command): a 6-character code, the rest is the nickname.
 TYPED_ANSWER = re.compile(r"\b([a-dA-D])\W*$")
-TYPED_JOIN = re.compile(r"\b([A-Za-z2-9]{6})\b\s*(.*)$")
+TYPED_JOIN = re.compile(r"\b(?=[A-Za-z0-9]*\d)([A-Za-z0-9]{6})\b\s*(.*)$")
 
 
 def lesson_button(texts: Texts, slug: str, response: str = "utter_button_restart_lesson") -> dict[str, str]:
@@ -68,6 +69,9 @@ class ActionClassroom(Action):
         """Menu, lesson step, answer or join, depending on the intent."""
         texts = Texts(domain)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if intent == "classroom_join" and self._join_text(tracker) is None:
+            # "thi vào lớp 10" reads like joining a class but names no code: a question for the answering action
+            return await ActionAnswer().run(dispatcher, tracker, domain)
         record_reply(tracker, True)
         client, sender = lesson_client(), tracker.sender_id
         slug = tracker.get_slot("classroom_lesson")
@@ -144,12 +148,17 @@ class ActionClassroom(Action):
             verdict = texts.get("utter_classroom_wrong", answer=result["answer"], explanation=result["explanation"])
         return self._view(dispatcher, texts, result["next"], before=verdict)
 
-    async def _join(self, dispatcher: CollectingDispatcher, texts: Texts, tracker: Tracker) -> list[EventType]:
+    @staticmethod
+    def _join_text(tracker: Tracker) -> str | None:
+        """The code and nickname: from the gateways' entity, or typed (a 6-character word with a digit); None if none."""
         given = next(tracker.get_latest_entity_values("join_text"), None)
-        if given is None:  # typed: take a code-like word from the message
-            match = TYPED_JOIN.search(str((tracker.latest_message or {}).get("text") or ""))
-            given = f"{match[1]} {match[2]}" if match and not str(match[1]).isalpha() else ""
-        code, _, nickname = str(given).strip().partition(" ")
+        if given is not None:
+            return str(given)
+        match = TYPED_JOIN.search(str((tracker.latest_message or {}).get("text") or ""))
+        return f"{match[1]} {match[2]}" if match else None
+
+    async def _join(self, dispatcher: CollectingDispatcher, texts: Texts, tracker: Tracker) -> list[EventType]:
+        code, _, nickname = (self._join_text(tracker) or "").strip().partition(" ")
         if not code:
             dispatcher.utter_message(text=texts.get("utter_classroom_join_how"))
             return []
