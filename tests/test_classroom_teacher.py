@@ -16,7 +16,9 @@ from sqlalchemy import update
 
 from api.admin.auth import upsert_user
 from api.catalogue.loader import Catalogue
+from api.cli import migrate
 from api.db import session_factory
+from api.lessons import classes, service
 from api.lessons.loader import read_lessons, sync_lessons
 from api.lessons.models import ClassSessionRow
 from api.settings import ROOT
@@ -154,3 +156,25 @@ def test_a_teacher_opens_a_class_from_the_admin_page(url: str) -> None:
         after = teacher.get(f"/admin/classes/{code}").text
         assert closed.status_code == 303 and "Đã đóng" in after and "<svg" not in after
     assert join(url, "classroom:late", code, "Nai Vàng")["status"] == "closed"
+
+
+def test_the_same_class_on_postgresql(pg_url: str, catalogue: Catalogue) -> None:
+    """Times with their zone (closing, open classes) and the report's counts, on the production database."""
+    migrate(pg_url)
+    now = dt.datetime(2026, 12, 7, 2, 0, tzinfo=dt.UTC)
+    with session_factory(pg_url)() as session:
+        sync_lessons(session, read_lessons(ROOT / "kb" / "lessons", catalogue.sources))
+        row = classes.create(session, "giaovien", "Lớp PG", 45, now)
+        assert classes.join(session, "classroom:pg-1", row.code, "Mèo", now) == ("joined", "Lớp PG")
+        view = service.show(session, "classroom:pg-1", "pay_fees", "open", now)
+        while view is not None and view["kind"] == "step":
+            view = service.show(session, "classroom:pg-1", "pay_fees", "next", now)
+        assert view is not None and view["kind"] == "question"
+        service.answer(session, "classroom:pg-1", "pay_fees", 1, now)
+        service.answer(session, "classroom:pg-1", "pay_fees", 0, now)
+        report = classes.report(session, row, now + dt.timedelta(minutes=10))
+        assert report["students"] == [{"nickname": "Mèo", "lessons_done": 1, "answered": 2, "correct": 1}]
+        assert [m["question"] for m in report["most_missed"]] == ["postal_fee"]
+        later = now + dt.timedelta(minutes=46)
+        assert classes.join(session, "classroom:pg-2", row.code, "Cún", later) == ("closed", "Lớp PG")
+        assert service.open_class(session, "classroom:pg-1", later) is None
