@@ -140,9 +140,9 @@ def test_postgresql_connections_cut_get_a_polite_reply_and_no_lost_turn(one: Clu
     assert "thủ tục nào" not in " ".join(replies), "the follow-ups kept the procedure in focus"
     assert user_turns(one, user) == [QUESTION, *follow_ups], "every turn stored once, in order"
     codes = [
-        httpx.get(f"{one.api[0].url}/api/v1/resolve", params={"q": QUESTION}, timeout=30).status_code for _ in range(8)
-    ]  # new connections reach every worker: each recovers after at most one failure
-    assert codes.count(500) <= 2 and codes[-2:] == [200, 200], codes
+        httpx.get(f"{one.api[0].url}/api/v1/resolve", params={"q": QUESTION}, timeout=30).status_code for _ in range(24)
+    ]  # new connections reach the workers in no set order: each recovers after at most one failure
+    assert codes.count(500) <= 2 and codes[-4:] == [200] * 4, codes
 
 
 def test_redis_down_is_said_plainly_and_nothing_is_stored_unlocked(one: Cluster, private_redis: PrivateRedis) -> None:
