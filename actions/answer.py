@@ -110,11 +110,8 @@ class ActionAnswer(Action):
             buttons.append(texts.button("utter_button_list", "/list_procedures"))
             dispatcher.utter_message(text=texts.get("utter_greet", department=site.get("department", "")), buttons=buttons)
             return [], plain
-        if intent in SITE_RESPONSES:
-            site = await client.site()
-            buttons = [texts.button("utter_button_list", "/list_procedures")] if intent == "out_of_scope" else []
-            reply = texts.get(SITE_RESPONSES[intent], hotline=site.get("hotline", ""), department=site.get("department", ""))
-            dispatcher.utter_message(text=reply, buttons=buttons)
+        if intent in SITE_RESPONSES and intent != "out_of_scope":
+            self._site_reply(dispatcher, texts, intent, await client.site())
             return [], plain
         if intent == "list_procedures":
             return await self._list(dispatcher, tracker, texts, client), plain
@@ -131,8 +128,18 @@ class ActionAnswer(Action):
             pick=pick,
             topic=topic,
         )
+        if intent == "out_of_scope" and result["decision"] != "answer":  # the catalogue has the last word
+            self._site_reply(dispatcher, texts, intent, result.get("site") or {})
+            return [], plain
         events = self.render(dispatcher, texts, result)
         return events, answer_outcome(result)
+
+    @staticmethod
+    def _site_reply(dispatcher: CollectingDispatcher, texts: Texts, intent: str, site: dict[str, Any]) -> None:
+        """A static reply that names the Sở's own details (hotline, department)."""
+        buttons = [texts.button("utter_button_list", "/list_procedures")] if intent == "out_of_scope" else []
+        reply = texts.get(SITE_RESPONSES[intent], hotline=site.get("hotline", ""), department=site.get("department", ""))
+        dispatcher.utter_message(text=reply, buttons=buttons)
 
     def render(self, dispatcher: CollectingDispatcher, texts: Texts, result: dict[str, Any]) -> list[EventType]:
         """Turn the resolver's decision into the reply and the slots that carry the focus."""

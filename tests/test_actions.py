@@ -140,3 +140,10 @@ def test_topic_answered_since_the_procedure_settles_a_doubt(actions_url: str) ->
     assert slot_events(after)["procedure_slug"] == "dang_ky_du_thi_tot_nghiep_thpt", "the exam calendar leads to it"
     stale = run_action(actions_url, "ask_where_submit", text, slots=slots, events=history[::-1])
     assert slot_events(stale).get("procedure_slug") != "dang_ky_du_thi_tot_nghiep_thpt", "an older topic no longer narrows"
+
+
+def test_out_of_scope_intent_still_answers_what_the_catalogue_holds(actions_url: str) -> None:
+    held = run_action(actions_url, "out_of_scope", "cho hỏi lịch thi tốt nghiệp thpt năm nay thế nào")
+    assert slot_events(held).get("topic_slug") == "exam_calendar", "the classifier's guess does not hide the topic"
+    other = run_action(actions_url, "out_of_scope", "giá vé xe khách đi Huế bao nhiêu")
+    assert "ngoài phạm vi" in reply_text(other) and "topic_slug" not in slot_events(other)
