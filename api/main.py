@@ -18,6 +18,7 @@ from api.calendar import scheduler
 from api.catalogue import store
 from api.lessons import admin as lessons_admin
 from api.lessons import router as lessons_router
+from api.practice import router as practice_router
 from api.routers import (
     admin,
     admin_staff,
@@ -77,6 +78,7 @@ def create_app() -> FastAPI:
     app.include_router(calendar_admin.router)
     app.include_router(lessons_router.router)
     app.include_router(lessons_admin.router)
+    app.include_router(practice_router.router)
     for module in (records, reports, admin, admin_staff, admin_users):
         app.include_router(module.router)
     mount_widget(app)

@@ -28,6 +28,11 @@ def unknown_procedure(procedure_code: str) -> str:
     return str(messages()["unknown_procedure"]).format(procedure_code=procedure_code)
 
 
+def practice_mark() -> str:
+    """What starts every notification about a practice dossier, so nobody takes it for a real one."""
+    return str(messages()["practice_mark"])
+
+
 def status_change_text(
     *,
     code: str,

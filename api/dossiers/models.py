@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.models import Base
@@ -34,6 +34,8 @@ class DossierRow(Base):
     result_delivery: Mapped[str] = mapped_column(String(10))
     postal_tracking: Mapped[str | None] = mapped_column(String(60))
     demo: Mapped[bool] = mapped_column(Boolean)
+    # A student's made-up dossier (api/practice): looked up like any other, never in the Sở's figures.
+    practice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
     history: Mapped[list[DossierHistoryRow]] = relationship(

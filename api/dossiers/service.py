@@ -83,6 +83,8 @@ def notify_subscribers(session: Session, row: DossierRow) -> int:
         delivery=row.result_delivery,
         tracking=row.postal_tracking,
     )
+    if row.practice:
+        text = messages.practice_mark() + text
     for recipient in recipients:
         enqueue(session, recipient, "dossier_status", text)
     return len(recipients)
@@ -128,6 +130,7 @@ def dossier_view(row: Any, name: str, slug: str | None, history: list[tuple[str,
         "postal_tracking": row.postal_tracking,
         "history": [{"status": status, "at": _iso(at)} for status, at in history],
         "demo": row.demo,
+        "practice": bool(row.practice),
     }
 
 

@@ -9,7 +9,8 @@ from alembic import context
 import api.calendar.models  # registers the calendar tables (and binds `api`)
 import api.dossiers.models  # registers the dossier tables
 import api.lessons.models  # registers the lesson and class tables
-import api.notifications.models  # noqa: F401  (registers the outbox table on Base.metadata)
+import api.notifications.models  # registers the outbox table on Base.metadata
+import api.practice.models  # noqa: F401  (registers the practice table)
 from api.db import get_engine
 from api.models import Base
 from api.settings import get_settings
