@@ -95,7 +95,8 @@ class ActionClassroom(Action):
 
     async def _menu(self, dispatcher: CollectingDispatcher, texts: Texts, sender: str) -> list[EventType]:
         items = await lesson_client().menu(sender)
-        dispatcher.utter_message(text=texts.get("utter_classroom_menu", count=len(items)), buttons=menu_buttons(texts, items))
+        buttons = [*menu_buttons(texts, items), texts.button("utter_button_practice", "/practice")]
+        dispatcher.utter_message(text=texts.get("utter_classroom_menu", count=len(items)), buttons=buttons)
         return [SlotSet("classroom_lesson", None), SlotSet("classroom_choices", None)]
 
     def _view(

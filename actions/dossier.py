@@ -80,6 +80,11 @@ def _date(value: Any) -> str:
         return str(value or "")
 
 
+def _practice_mark(texts: Texts, dossier: dict[str, Any]) -> str:
+    """After the code of a student's practice dossier (classroom mode), so nobody takes it for a real one."""
+    return texts.get("utter_dossier_practice") if dossier.get("practice") else ""
+
+
 def dossier_reply(texts: Texts, dossier: dict[str, Any], site: dict[str, Any]) -> str:
     """Status in plain Vietnamese, dates, what to do next, and an apology when overdue."""
     status = str(dossier.get("status") or "received")
@@ -87,7 +92,7 @@ def dossier_reply(texts: Texts, dossier: dict[str, Any], site: dict[str, Any]) -
         texts.get(
             "utter_dossier_found",
             code=dossier.get("code", ""),
-            demo=texts.get("utter_dossier_demo") if dossier.get("demo") else "",
+            demo=texts.get("utter_dossier_demo") if dossier.get("demo") else _practice_mark(texts, dossier),
             procedure=dossier.get("procedure_name") or dossier.get("procedure_code") or "",
             status=texts.get(f"utter_dossier_status_{status}") or status,
             received=_date(dossier.get("received_at")),
@@ -143,7 +148,8 @@ class ActionLookupDossier(Action):
         status = result.get("status")
         found = status == "found"
         dossier = result.get("dossier") or {}
-        record_reply(tracker, found, dossier.get("procedure_slug"), text=code)  # the code, never the digits
+        # The code, never the digits; a practice dossier counts as no procedure's question in the reports.
+        record_reply(tracker, found, None if dossier.get("practice") else dossier.get("procedure_slug"), text=code)
         if found:
             buttons = [
                 texts.button("utter_button_subscribe", "/subscribe_dossier"),
