@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import select
 from collections.abc import Iterator
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -24,8 +26,19 @@ def get_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    # No pre-ping round trip per request (the lookup hot path); a dropped connection invalidates the pool instead.
-    return create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20)
+    # No pre-ping round trip per request (the lookup hot path): a checkout only asks the kernel (see below).
+    engine = create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20)
+    event.listen(engine, "checkout", _drop_if_closed_by_server)
+    return engine
+
+
+def _drop_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pre-ping without a round trip: an idle connection with something to read was closed by the server (a restart
+    or a terminated backend sends its farewell, then closes); SQLAlchemy then checks out a fresh one instead."""
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    if poller.poll(0):
+        raise exc.DisconnectionError("the database server closed this pooled connection")
 
 
 def session_factory(url: str) -> sessionmaker[Session]:

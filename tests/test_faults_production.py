@@ -134,15 +134,15 @@ def test_postgresql_connections_cut_get_a_polite_reply_and_no_lost_turn(one: Clu
     follow_ups = ["cần những giấy tờ gì ạ", "lệ phí bao nhiêu ạ", "nộp ở đâu ạ", "bao lâu thì xong ạ"]
     replies = [say(one, user, message) for message in follow_ups]
     assert all(r.strip() for r in replies), "every message got a reply"
-    # Each API worker's pool learns of the cut on its first query (no pre-ping on the hot path): an apology at most
-    # once per worker, and the procedure in focus is never lost (Rasa reads the conversation again).
-    assert sum("tạm gián đoạn" in r for r in replies) <= 2 and "tạm gián đoạn" not in replies[-1]
+    # Each API worker sees at checkout that the server closed its pooled connections and takes fresh ones: no
+    # apology at all, and the procedure in focus is never lost (Rasa reads the conversation again).
+    assert not any("tạm gián đoạn" in r for r in replies), replies
     assert "thủ tục nào" not in " ".join(replies), "the follow-ups kept the procedure in focus"
     assert user_turns(one, user) == [QUESTION, *follow_ups], "every turn stored once, in order"
     codes = [
         httpx.get(f"{one.api[0].url}/api/v1/resolve", params={"q": QUESTION}, timeout=30).status_code for _ in range(24)
-    ]  # new connections reach the workers in no set order: each recovers after at most one failure
-    assert codes.count(500) <= 2 and codes[-4:] == [200] * 4, codes
+    ]  # new connections reach the workers in no set order: every one answers, none fails on a dead connection
+    assert codes == [200] * 24, codes
 
 
 def test_redis_down_is_said_plainly_and_nothing_is_stored_unlocked(one: Cluster, private_redis: PrivateRedis) -> None:
