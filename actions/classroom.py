@@ -58,6 +58,13 @@ def step_text(texts: Texts, view: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def slot_changes(tracker: Tracker, lesson: str | None, choices: list[str] | None) -> list[EventType]:
+    """SlotSet only for a slot whose value changes: Rasa replays, featurises and sends every event of a conversation
+    on each turn, and a lesson is a long conversation."""
+    wanted = {"classroom_lesson": lesson, "classroom_choices": choices}
+    return [SlotSet(name, value) for name, value in wanted.items() if tracker.get_slot(name) != value]
+
+
 class ActionClassroom(Action):
     """Every classroom intent; the open lesson and the shown order of a question's choices live in slots."""
 
@@ -81,30 +88,36 @@ class ActionClassroom(Action):
             if intent == "classroom_lesson":
                 slug = next(tracker.get_latest_entity_values("lesson"), None) or slug
                 view = await client.show(sender, str(slug), "open") if slug else None
-                return self._view(dispatcher, texts, view) if view else await self._menu(dispatcher, texts, sender)
+                return self._view(dispatcher, texts, tracker, view) if view else await self._menu(dispatcher, texts, tracker)
             if intent == "classroom_next" and slug:
                 view = await client.show(sender, str(slug), "next")
-                return self._view(dispatcher, texts, view) if view else await self._menu(dispatcher, texts, sender)
+                return self._view(dispatcher, texts, tracker, view) if view else await self._menu(dispatcher, texts, tracker)
             if intent == "classroom_answer" and slug:
                 return await self._answer(dispatcher, texts, tracker, str(slug))
-            return await self._menu(dispatcher, texts, sender)
+            return await self._menu(dispatcher, texts, tracker)
         except ApiUnavailable as exc:
             logger.warning("classroom unavailable: %s", exc)
             dispatcher.utter_message(text=texts.get("utter_classroom_unavailable"))
             return []
 
-    async def _menu(self, dispatcher: CollectingDispatcher, texts: Texts, sender: str) -> list[EventType]:
-        items = await lesson_client().menu(sender)
+    async def _menu(self, dispatcher: CollectingDispatcher, texts: Texts, tracker: Tracker) -> list[EventType]:
+        items = await lesson_client().menu(tracker.sender_id)
         buttons = [*menu_buttons(texts, items), texts.button("utter_button_practice", "/practice")]
         dispatcher.utter_message(text=texts.get("utter_classroom_menu", count=len(items)), buttons=buttons)
-        return [SlotSet("classroom_lesson", None), SlotSet("classroom_choices", None)]
+        return slot_changes(tracker, None, None)
 
     def _view(
-        self, dispatcher: CollectingDispatcher, texts: Texts, view: dict[str, Any], before: str | None = None
+        self,
+        dispatcher: CollectingDispatcher,
+        texts: Texts,
+        tracker: Tracker,
+        view: dict[str, Any],
+        before: str | None = None,
     ) -> list[EventType]:
         """Show a step, a question (choices as buttons, in the order given) or the lesson's result."""
         prefix = f"{before}\n\n" if before else ""
-        events: list[EventType] = [SlotSet("classroom_lesson", view["slug"]), SlotSet("classroom_choices", None)]
+        lesson: str | None = view["slug"]
+        choices: list[str] | None = None
         if view["kind"] == "step":
             text = prefix + step_text(texts, view)
             dispatcher.utter_message(text=text, buttons=[texts.button("utter_button_next", "/classroom_next")])
@@ -117,15 +130,15 @@ class ActionClassroom(Action):
                 for i, c in enumerate(view["choices"])
             ]
             dispatcher.utter_message(text=prefix + question, buttons=buttons)
-            events[1] = SlotSet("classroom_choices", [str(c["index"]) for c in view["choices"]])
+            choices = [str(c["index"]) for c in view["choices"]]
         else:
             done = texts.get(
                 "utter_classroom_finished", title=view["title"], correct=view["correct"], questions=view["questions"]
             )
             buttons = [lesson_button(texts, view["slug"]), texts.button("utter_button_other_lessons", "/classroom")]
             dispatcher.utter_message(text=prefix + done, buttons=buttons)
-            events[0] = SlotSet("classroom_lesson", None)
-        return events
+            lesson = None
+        return slot_changes(tracker, lesson, choices)
 
     async def _answer(self, dispatcher: CollectingDispatcher, texts: Texts, tracker: Tracker, slug: str) -> list[EventType]:
         letter = str(next(tracker.get_latest_entity_values("quiz_choice"), "") or "").strip().lower()
@@ -137,17 +150,17 @@ class ActionClassroom(Action):
         if len(letter) != 1 or letter not in LETTERS[: len(shown)]:
             view = await client.show(sender, slug, "open")  # the pending question again
             if view is None:
-                return await self._menu(dispatcher, texts, sender)
-            return self._view(dispatcher, texts, view, before=texts.get("utter_classroom_pick_answer"))
+                return await self._menu(dispatcher, texts, tracker)
+            return self._view(dispatcher, texts, tracker, view, before=texts.get("utter_classroom_pick_answer"))
         result = await client.answer(sender, slug, int(shown[LETTERS.index(letter)]))
         if result is None:  # nothing pending (an old button pressed twice): show where the chat stands
             view = await client.show(sender, slug, "open")
-            return self._view(dispatcher, texts, view) if view else await self._menu(dispatcher, texts, sender)
+            return self._view(dispatcher, texts, tracker, view) if view else await self._menu(dispatcher, texts, tracker)
         if result["correct"]:
             verdict = texts.get("utter_classroom_correct")
         else:
             verdict = texts.get("utter_classroom_wrong", answer=result["answer"], explanation=result["explanation"])
-        return self._view(dispatcher, texts, result["next"], before=verdict)
+        return self._view(dispatcher, texts, tracker, result["next"], before=verdict)
 
     @staticmethod
     def _join_text(tracker: Tracker) -> str | None:
@@ -178,4 +191,4 @@ class ActionClassroom(Action):
         items = await lesson_client().menu(tracker.sender_id)
         text = texts.get(response, title=title, nickname=nickname.strip())
         dispatcher.utter_message(text=text, buttons=menu_buttons(texts, items))
-        return [SlotSet("classroom_lesson", None), SlotSet("classroom_choices", None)]
+        return slot_changes(tracker, None, None)
