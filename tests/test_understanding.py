@@ -16,7 +16,7 @@ from tests.understanding_eval import ROOT, Report, code_to_slug, evaluate, in_pr
 REAL_RIGHT_FLOOR = 0.62
 OFFERED_RIGHT_FLOOR = 0.88  # right, or the right entry among at most 3 choices
 WRONG_CEILING = 0.02
-PLAIN_RIGHT_FLOOR = 0.58
+PLAIN_RIGHT_FLOOR = 0.62
 ASPECT_FLOOR = 0.75
 DECLINE_FLOOR = 0.94
 FOLLOW_UP_FLOOR = 0.93

@@ -201,6 +201,7 @@ class SearchIndex:
             for _, _, tokens in self._names
         ]
         self.mean_idf = sum(self.idf.values()) / max(len(self.idf), 1)
+        self._name_pairs = frozenset(pair for _, _, pairs in self._shapes for pair in pairs)
         self._by_initial: dict[str, list[str]] = {}
         for word in self.vocab:
             self._by_initial.setdefault(word[0], []).append(word)
@@ -233,12 +234,15 @@ class SearchIndex:
         accented = not text.isascii()
         typed = frozenset(_WORD.findall(unicodedata.normalize("NFC", text[:2000].lower()))) if accented else frozenset()
         collisions = word_set("collisions") & typed
+        words = content_tokens(text, self.kind)[:MAX_QUERY_TOKENS]
+        if not accented:
+            words, collisions = self._read_collisions(words)
         strong: dict[str, float] = {}
         tokens: list[str] = []
         weights: dict[str, float] = {}
         known: list[str] = []
         unknown: list[str] = []
-        for token in content_tokens(text, self.kind)[:MAX_QUERY_TOKENS]:
+        for token in words:
             corrected = self._correct(token)
             if corrected is None:
                 unknown.append(token)
@@ -255,6 +259,26 @@ class SearchIndex:
         weak_keys = frozenset(k for k in weights if k.lstrip("?") in weak and k not in strong)
         diluted = {k: w * WEAK_DILUTION if k in weak_keys else w for k, w in weights.items()}
         return Query(tuple(tokens), weights, tuple(known), tuple(unknown), weak_keys, strong, diluted)
+
+    def _read_collisions(self, words: list[str]) -> tuple[list[str], frozenset[str]]:
+        """Accent-free text: a folded collision ("thi") next to a word it names things with is the content word.
+
+        Anywhere else it is most likely the stop word it folds from ("thì", "vào", "đến"), dropped as when typed.
+        """
+        collisions = word_set("collisions")
+        pairs = self._name_pairs
+        out: list[str] = []
+        content: set[str] = set()
+        for i, token in enumerate(words):
+            if token not in collisions:
+                out.append(token)
+                continue
+            before = {words[i - 1] if i else "", next((w for w in reversed(words[:i]) if w not in collisions), "")}
+            after = {words[i + 1] if i + 1 < len(words) else "", next((w for w in words[i + 1 :] if w not in collisions), "")}
+            if any((b, token) in pairs for b in before) or any((token, a) in pairs for a in after):
+                out.append(token)
+                content.add(token)
+        return out, frozenset(content)
 
     def _window_weight(self, query: Query, common: set[str]) -> float:
         """Weight of the distinct words in the shortest stretch of the query that holds every matched word."""

@@ -65,3 +65,22 @@ def test_search_rejects_empty_and_huge(client: TestClient) -> None:
     assert client.get("/api/v1/search", params={"q": ""}).status_code == 422
     assert client.get("/api/v1/search", params={"q": "a" * 10_001}).status_code == 422
     assert client.get("/api/v1/search", params={"q": "a" * 9_999}).status_code == 200
+
+
+def test_accent_free_collision_words_read_by_their_neighbours() -> None:
+    """Typed without accents, 'thi' beside 'tot nghiep' is the exam; 'thi' closing a clause is 'thì', dropped."""
+    from api.catalogue.search import Entry, SearchIndex
+
+    index = SearchIndex(
+        "procedure",
+        [
+            Entry("procedure", "exam", "Đăng ký dự thi tốt nghiệp THPT", ("Đăng ký dự thi tốt nghiệp THPT",)),
+            Entry("procedure", "transfer", "Chuyển trường", ("Chuyển trường",)),
+        ],
+    )
+    exam = index.analyse("muon dang ky thi tot nghiep cho chau")
+    assert "thi" in exam.known and "thi" in exam.strong  # counts as fully as when typed "thi tốt nghiệp"
+    clause = index.analyse("neu chuyen truong giua nam thi co mat hoc ba khong")
+    assert "thi" not in clause.tokens and "?thi" not in clause.tokens  # the "thì" of "nếu ... thì"
+    accented = index.analyse("nếu chuyển trường giữa năm thì có mất học bạ không")
+    assert index.search_query(clause)[0].score == pytest.approx(index.search_query(accented)[0].score, abs=0.02)
