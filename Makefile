@@ -78,6 +78,7 @@ bench: setup browser nginx load train ## Print benchmark figures (bot, understan
 	@$(PY) scripts/bench_reports.py
 	@$(PY) scripts/bench_channels.py
 	@$(PY) scripts/bench_gateway.py
+	@$(PY) scripts/bench_classroom.py
 	@$(PY) scripts/load.py --quick
 
 load-test: setup nginx load train ## The admission-season load run: every profile, 60 s runs, 1-3 Rasa instances (about 15 min)
