@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiUnavailable, get_client
 from actions.dossier_client import get_dossier_client
+from actions.practice import advance_button
 from actions.records_client import record_reply
 from actions.render import bullets
 from actions.texts import Texts
@@ -151,13 +152,16 @@ class ActionLookupDossier(Action):
         # The code, never the digits; a practice dossier counts as no procedure's question in the reports.
         record_reply(tracker, found, None if dossier.get("practice") else dossier.get("procedure_slug"), text=code)
         if found:
+            practice = bool(dossier.get("practice"))
             buttons = [
                 texts.button("utter_button_subscribe", "/subscribe_dossier"),
                 texts.button("utter_button_unsubscribe", "/unsubscribe_dossier"),
+                *([advance_button(texts)] if practice else []),
             ]
             dispatcher.utter_message(text=dossier_reply(texts, dossier, site), buttons=buttons)
             token = SlotSet("dossier_subscribe_token", result.get("subscribe_token"))  # proof for a subscription
-            return [*reset, SlotSet("last_dossier_code", dossier.get("code") or code), token]
+            last = [SlotSet("last_dossier_code", dossier.get("code") or code), SlotSet("last_dossier_practice", practice)]
+            return [*reset, *last, token]
         if status == "invalid_code":
             dispatcher.utter_message(text=texts.get("utter_dossier_code_invalid", example=result.get("example") or EXAMPLE))
         elif status in ("locked", "busy"):
@@ -191,10 +195,10 @@ class ActionSubscribeDossier(Action):
         except ApiUnavailable as exc:
             return await _api_down(dispatcher, texts, "subscription", exc)
         response = "utter_dossier_subscribed" if ok else "utter_dossier_subscribe_again"
-        dispatcher.utter_message(
-            text=texts.get(response, code=code),
-            buttons=[texts.button("utter_button_unsubscribe", "/unsubscribe_dossier")] if ok else [],
-        )
+        buttons = [texts.button("utter_button_unsubscribe", "/unsubscribe_dossier")] if ok else []
+        if ok and tracker.get_slot("last_dossier_practice"):
+            buttons.append(advance_button(texts))
+        dispatcher.utter_message(text=texts.get(response, code=code), buttons=buttons)
         return []
 
 

@@ -26,6 +26,11 @@ def choice_payload(choice: str) -> str:
     return "/practice_step" + json.dumps({"practice_choice": choice}, ensure_ascii=False)
 
 
+def advance_button(texts: Texts) -> dict[str, str]:
+    """ "Cơ quan xử lý tiếp": the simulated office moves the practice dossier to its next status."""
+    return texts.button("utter_button_practice_advance", choice_payload("advance"))
+
+
 def _date(value: Any) -> str:
     """ISO date → dd/mm/yyyy."""
     return dt.date.fromisoformat(str(value)[:10]).strftime("%d/%m/%Y")
@@ -96,7 +101,7 @@ class ActionPractice(Action):
             )  # fmt: skip
             buttons = [
                 texts.button("utter_button_practice_lookup", "/lookup_dossier"),
-                texts.button("utter_button_practice_advance", choice_payload("advance")),
+                advance_button(texts),
             ]
             dispatcher.utter_message(text=text, buttons=buttons)
 
@@ -107,6 +112,6 @@ class ActionPractice(Action):
             buttons = [texts.button("utter_button_other_lessons", "/classroom")]
         else:
             text = texts.get("utter_practice_moved", code=moved["code"], status=status)
-            buttons = [texts.button("utter_button_practice_advance", choice_payload("advance"))]
+            buttons = [advance_button(texts)]
         dispatcher.utter_message(text=text, buttons=buttons)
         return []

@@ -84,8 +84,9 @@ def test_a_student_practises_a_dossier_then_looks_it_up_and_is_notified(rasa: Ra
     assert "4 số cuối" in text_of(rasa.say(user, code.lower().replace("-", " ")))
     found = rasa.say(user, offered[0])
     assert f"Hồ sơ {code} (hồ sơ thực hành" in text_of(found) and "đã tiếp nhận" in text_of(found)
-    assert "/subscribe_dossier" in payloads(found)
-    assert code in text_of(rasa.say(user, "/subscribe_dossier"))
+    assert "/subscribe_dossier" in payloads(found) and step("advance") in payloads(found)
+    subscribed = rasa.say(user, "/subscribe_dossier")
+    assert code in text_of(subscribed) and step("advance") in payloads(subscribed), "the office can go on from here"
     assert httpx.get(f"{api_url}/api/v1/inbox/{session_id}").json() == []
 
     moved = rasa.say(user, step("advance"))

@@ -276,6 +276,7 @@
       render();
       busy = false;
       typing.setAttribute("hidden", "");
+      if (!pending.length) checkInbox(); // a status change the reply set off (a practice dossier) shows at once
       flush();
     }, function () {
       busy = false;
