@@ -102,6 +102,7 @@ def show(session: Session, sender: str, slug: str, move: Move, now: dt.datetime)
     lesson = session.get(LessonRow, slug)
     if lesson is None:
         return None
+    class_id = open_class(session, sender, now)  # asked before any change, which its autoflush would write early
     progress = _progress(session, sender, slug)
     if progress is None:
         progress = LessonProgressRow(sender=sender, lesson=slug, position=0, correct=0, updated_at=now)
@@ -110,7 +111,7 @@ def show(session: Session, sender: str, slug: str, move: Move, now: dt.datetime)
         progress.position, progress.correct, progress.finished_at = 0, 0, None
     elif move == "next" and progress.position < len(lesson.data["steps"]):
         progress.position += 1  # a pending question is shown again: it needs an answer, not "next"
-    progress.class_id = open_class(session, sender, now) or progress.class_id
+    progress.class_id = class_id or progress.class_id
     progress.updated_at = now
     session.commit()
     return view(session, lesson, progress)
