@@ -93,7 +93,7 @@ def _fact_sources(proc: dict[str, Any], aspect: str) -> list[str]:
     return specific + list(get("name_sources", [])) + list(get("code_sources", []))
 
 
-def footer(texts: Texts, proc: dict[str, Any], aspect: str) -> str:
+def footer(texts: Texts, proc: dict[str, Any], aspects: tuple[str, ...]) -> str:
     """Unconfirmed label, legal basis and source lines appended to every procedure answer."""
     lines = []
     if not proc.get("verified"):
@@ -101,7 +101,7 @@ def footer(texts: Texts, proc: dict[str, Any], aspect: str) -> str:
     current = (proc.get("legal_basis") or {}).get("current") or []
     if current:
         lines.append(texts.get("utter_part_basis", basis=shorten(current[0]["doc"], 160)))
-    sources = _sources_line(_fact_sources(proc, aspect), proc) or _sources_line(
+    sources = _sources_line([s for a in aspects for s in _fact_sources(proc, a)], proc) or _sources_line(
         [s["id"] for s in proc.get("source_list", [])], proc
     )
     if sources:
@@ -120,10 +120,12 @@ def choice_buttons(candidates: list[dict[str, Any]], aspect: str) -> list[Button
     ]
 
 
-def next_buttons(texts: Texts, slug: str, current: str) -> list[Button]:
+def next_buttons(texts: Texts, slug: str, answered: tuple[str, ...]) -> list[Button]:
     """Buttons for the natural next questions about the same procedure (at most four)."""
     buttons = [
-        texts.button(name, payload(INTENT_OF[aspect], procedure_slug=slug)) for aspect, name in NEXT_BUTTONS if aspect != current
+        texts.button(name, payload(INTENT_OF[aspect], procedure_slug=slug))
+        for aspect, name in NEXT_BUTTONS
+        if aspect not in answered
     ]
     return buttons[:4]
 
@@ -281,16 +283,18 @@ def procedure_answer(
     site: dict[str, Any],
     extra: dict[str, Any] | None = None,
     replaced: dict[str, Any] | None = None,
+    also: tuple[str, ...] = (),
 ) -> tuple[str, list[Button]]:
-    """The full reply for an aspect of a procedure: fact, footer, next-question buttons (and the replaced one named)."""
-    body = fact_text(texts, aspect, proc, site, extra or {})
+    """The full reply for the aspects asked of a procedure: facts, footer, next-question buttons (and the replaced one)."""
+    aspects = (aspect, *also)
+    body = "\n\n".join(fact_text(texts, a, proc, site, extra or {}) for a in aspects)
     status_note = (proc.get("status_note") or {}).get("value")
     if proc.get("status") in ("abolished", "unconfirmed") and status_note:
         body = f"{texts.get('utter_part_status_' + proc['status'], name=proc['name'], note=shorten(status_note, 300))}\n{body}"
     if replaced:
         status = texts.get(f"utter_word_status_{replaced.get('status')}")
         body = f"{texts.get('utter_part_replaced', old=replaced.get('name', ''), status=status, name=proc['name'])}\n{body}"
-    buttons = next_buttons(texts, proc["slug"], aspect)
+    buttons = next_buttons(texts, proc["slug"], aspects)
     topic = (extra or {}).get("deadline_topic")
     if aspect == "deadline" and topic:
         buttons = [{"title": topic["title"], "payload": payload("ask_topic", topic_slug=topic["slug"])}, *buttons[:3]]
@@ -301,7 +305,7 @@ def procedure_answer(
         body = f"{body}\n{when}"
     if remind:
         buttons = [remind, *buttons[:3]]
-    return f"{body}\n\n{footer(texts, proc, aspect)}".strip(), buttons
+    return f"{body}\n\n{footer(texts, proc, aspects)}".strip(), buttons
 
 
 def topic_answer(texts: Texts, topic: dict[str, Any]) -> str:

@@ -27,6 +27,7 @@ def main() -> int:
         ("  dev split", report.offered.get("dev"), ""),
         ("  test split", report.offered.get("test"), ""),
         ("aspect right (questions with an expected entry)", report.aspect, ""),
+        ("  or answered beside it (several aspects asked)", report.aspect_covered, ""),
         ("no diacritics, right (each question folded)", report.plain, "≥ 95%"),
         ("must-decline, no procedure presented", report.decline, ""),
         ("multi-turn first turns right", report.first_turn, ""),

@@ -87,6 +87,14 @@ def test_follow_up_without_procedure_uses_slot(actions_url: str) -> None:
     assert slot_events(result)["procedure_slug"] == "xin_hoc_lai"
 
 
+def test_two_aspects_asked_at_once_get_both_facts(actions_url: str) -> None:
+    result = run_action(actions_url, "ask_documents", "học lại cho con cần những giấy tờ nào và bao lâu có kết quả")
+    text = reply_text(result)
+    assert "Hồ sơ thủ tục" in text and "Thời hạn giải quyết" in text
+    titles = [b["title"] for b in result["responses"][0]["buttons"]]
+    assert titles and not any("Giấy tờ" in t or "bao lâu" in t.lower() for t in titles), titles
+
+
 def test_question_without_any_procedure_asks_which(actions_url: str) -> None:
     result = run_action(actions_url, "ask_documents", "cần giấy tờ gì ạ")
     assert "thủ tục nào" in reply_text(result)

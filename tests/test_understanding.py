@@ -100,6 +100,16 @@ def test_follow_up_naming_only_an_aspect_answers_about_the_focus(api_url: str) -
     assert (switched["slug"], switched["aspect"]) == ("chuyen_truong_thpt", "documents")
 
 
+def test_several_aspects_in_one_message_are_all_answered(api_url: str) -> None:
+    body = resolve(api_url, "xin học lại cho cháu thì phải nộp giấy tờ gì, lệ phí bao nhiêu và mất bao lâu")
+    assert (body["decision"], body["slug"]) == ("answer", "xin_hoc_lai")
+    assert {body["aspect"], *body["also_aspects"]} == {"documents", "fee", "time"}
+    one = resolve(api_url, "xin hoc lai mat bao lau")
+    assert (one["aspect"], one["also_aspects"]) == ("time", []), "one aspect asked: one answered"
+    chosen = resolve(api_url, "bằng cấp giấy tờ gì, bao lâu")
+    assert chosen["decision"] != "answer" and chosen["also_aspects"] == [], "only an answer carries more aspects"
+
+
 def test_unknown_or_other_field_is_not_guessed(api_url: str) -> None:
     body = resolve(api_url, "thủ tục xin giấy phép xây dựng nhà ở nông thôn cần giấy tờ gì")
     assert body["decision"] != "answer" or body["kind"] != "procedure"

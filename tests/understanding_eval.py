@@ -106,6 +106,7 @@ class Report:
     real: dict[str, Tally] = field(default_factory=dict)  # all, dev, test
     offered: dict[str, Tally] = field(default_factory=dict)  # right, or the right entry among ≤ 3 choices
     aspect: Tally = field(default_factory=Tally)
+    aspect_covered: Tally = field(default_factory=Tally)  # the expected aspect among those the reply answers
     wrong: list[str] = field(default_factory=list)  # real questions answered with an entry not accepted
     plain: Tally = field(default_factory=Tally)  # no diacritics
     decline: Tally = field(default_factory=Tally)
@@ -134,6 +135,8 @@ def evaluate(resolve: Resolve) -> Report:
             report.wrong.append(what)
         if ok is not None and not isinstance(ok, Decline) and q.get("aspect"):
             report.aspect.add(result["aspect"] == q["aspect"], f"{q['id']}: {result['aspect']} (want {q['aspect']})")
+            covered = q["aspect"] in (result["aspect"], *(result.get("also_aspects") or ()))
+            report.aspect_covered.add(covered, f"{q['id']}: {result['aspect']} (want {q['aspect']})")
         plain_text = text if text.isascii() else fold(text)
         plain_right, _ = judge(resolve(plain_text, None, None, None), ok)
         report.plain.add(plain_right, f"{q['id']} (no diacritics)")

@@ -54,8 +54,19 @@ def _find(words: list[str], phrase: tuple[str, ...], taken: list[bool]) -> list[
     return [i for i in range(len(words) - n + 1) if tuple(words[i : i + n]) == phrase and not any(taken[i : i + n])]
 
 
-def split_aspect(text: str) -> tuple[str | None, str | None, str]:
-    """(specific aspect, overview-phrase aspect, the text without its aspect phrases) for one message."""
+@dataclass(frozen=True)
+class Asked:
+    """What one message asks: its main specific aspect, an overview phrase, the rest of the text, all it named."""
+
+    specific: str | None
+    overview: str | None
+    rest: str
+    named: tuple[str, ...] = ()  # every specific aspect its phrases name, in the order they were written
+
+
+@functools.lru_cache(maxsize=512)
+def split_aspect(text: str) -> Asked:
+    """The aspects one message asks about, and the text without its aspect phrases (to search for the entry)."""
     data = aspect_data()
     raw = _WORD.findall(unicodedata.normalize("NFC", text[:2000].lower()))
     words: list[str] = []
@@ -72,17 +83,19 @@ def split_aspect(text: str) -> tuple[str | None, str | None, str]:
         for start in _find(words, phrase, taken):
             taken[start : start + len(phrase)] = [True] * len(phrase)
     kept = list(taken)
-    found: list[str] = []
+    found: list[tuple[int, str]] = []
     for aspect, phrase in data.phrases:
         if not present.issuperset(phrase):
             continue
         for start in _find(words, phrase, taken):
             taken[start : start + len(phrase)] = [True] * len(phrase)
-            found.append(aspect)
+            found.append((start, aspect))
     drop = {owner[i] for i, t in enumerate(taken) if t and not kept[i]}
     rest = " ".join(word for i, word in enumerate(raw) if i not in drop)
-    specific = next((a for a in data.order if a in found and a != "overview"), None)
-    return specific, ("overview" if "overview" in found else None), rest
+    aspects = {a for _, a in found}
+    specific = next((a for a in data.order if a in aspects and a != "overview"), None)
+    named = tuple(dict.fromkeys(a for _, a in sorted(found) if a != "overview"))
+    return Asked(specific, "overview" if "overview" in aspects else None, rest, named)
 
 
 def deadline_notes(doc: dict[str, Any]) -> list[str]:

@@ -43,6 +43,7 @@ class Thresholds:
     general_question_words: int = 4  # an aspect asked with no procedure gets its general topic in a short message
     unknown_words_not_found: int = 3  # this many words the catalogue does not know: a question about something else
     max_candidates: int = 3
+    max_aspects: int = 3  # a procedure answer covers at most this many aspects named in one message
 
 
 THRESHOLDS = Thresholds()
@@ -50,7 +51,8 @@ THRESHOLDS = Thresholds()
 
 def choose_aspect(text: str, intent: str | None, confidence: float, last_aspect: str | None) -> tuple[str, str, bool]:
     """(aspect, text left to search, whether the message said anything about the aspect)."""
-    specific, overview, rest = split_aspect(text)
+    asked = split_aspect(text)
+    specific, overview, rest = asked.specific, asked.overview, asked.rest
     by_intent = aspect_data().intents.get(intent or "") if confidence >= THRESHOLDS.intent_confidence else None
     if specific:
         return specific, rest, True
@@ -157,6 +159,7 @@ class Resolution:
     slug: str | None = None
     candidates: list[Candidate] | None = None
     replaced: dict[str, Any] | None = None
+    also_aspects: tuple[str, ...] = ()  # more aspects the message asked about, answered after `aspect`
 
 
 def _procedure_slug(snap: Snapshot, key: str) -> tuple[str | None, dict[str, Any] | None]:
@@ -184,7 +187,12 @@ def decide(
     `focus` is the procedure in focus; `topic` the topic answered last instead (it narrows a choice to its procedures).
     """
     res = _decide(snap, text, focus, intent, confidence, last_aspect, pick)
-    return _within_topic(snap, res, topic) if topic else res
+    res = _within_topic(snap, res, topic) if topic else res
+    named = split_aspect(text).named if res.kind == "procedure" and not text.startswith("/") else ()
+    if res.decision == "answer" and res.aspect in named:  # "cần giấy tờ gì, mất bao lâu": both answered
+        also = tuple(a for a in named if a != res.aspect)[: THRESHOLDS.max_aspects - 1]
+        res = replace(res, also_aspects=also)
+    return res
 
 
 def _within_topic(snap: Snapshot, res: Resolution, topic: str) -> Resolution:
@@ -321,6 +329,7 @@ def resolve(
         "kind": res.kind,
         "slug": res.slug,
         "aspect": res.aspect,
+        "also_aspects": list(res.also_aspects),
         "candidates": [{"kind": c.kind, "slug": c.slug, "title": c.title, "score": c.score} for c in res.candidates or []],
         "procedure": None,
         "topic": None,
@@ -331,9 +340,10 @@ def resolve(
     if res.kind == "procedure" and res.slug:
         doc = snap.procedures[res.slug]
         out["procedure"] = cited(snap, "procedure", res.slug)
-        if res.aspect == "how_online" and "submit_online_steps" in snap.topics:
+        aspects = (res.aspect, *res.also_aspects)
+        if "how_online" in aspects and "submit_online_steps" in snap.topics:
             out["extra"]["steps_topic"] = cited(snap, "topic", "submit_online_steps")
-        if res.aspect == "deadline":
+        if "deadline" in aspects:
             topic = aspect_data().topic_for_aspect.get("deadline")
             out["extra"]["deadline_notes"] = deadline_notes(doc)
             out["extra"]["deadline_topic"] = (

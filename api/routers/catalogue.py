@@ -143,7 +143,7 @@ def search(
     limit: int = Query(5, ge=1, le=20),
 ) -> SearchResult:
     """Rank procedures and topics for free text (the resolver's engine; `status` is its decision)."""
-    rest = split_aspect(q)[2]  # as the resolver reads it: aspect words never name a procedure
+    rest = split_aspect(q).rest  # as the resolver reads it: aspect words never name a procedure
     known, unknown = snap.procedure_index.split_query(rest)
     procs = snap.procedure_index.search(rest, limit=limit)
     topics = snap.topic_index.search(q, limit=limit)
