@@ -74,6 +74,7 @@ def test_a_student_practises_a_dossier_then_looks_it_up_and_is_notified(rasa: Ra
     digits_reply = rasa.say(user, step("online"))
     assert "không dùng số thật" in text_of(digits_reply)
     offered = [b["title"] for b in buttons_of(digits_reply)]
+    assert "Mã hồ sơ" not in text_of(rasa.say(user, "số thật của mình là 0912 345 678 nhé"))  # only buttons submit
     assert len(offered) == 3 and all(re.fullmatch(r"\d{4}", d) for d in offered)
     submitted = text_of(rasa.say(user, step(offered[0])))
     found_code = re.search(r"Mã hồ sơ: (999\.00\.00\.T00-\d{6}-\d{4})", submitted)
@@ -97,8 +98,10 @@ def test_a_student_practises_a_dossier_then_looks_it_up_and_is_notified(rasa: Ra
     assert "đi hết một vòng" in text_of(done) and "/classroom" in payloads(done)
     assert "Đã có kết quả" in httpx.get(f"{api_url}/api/v1/inbox/{session_id}").json()[0]["text"]
 
-    turns = turns_of(db_url, user, 11)  # the menu, 9 practice steps, the lookup (its form's questions are not turns)
+    turns = turns_of(db_url, user, 12)  # menu, phone, 9 practice steps, lookup (its form's questions are not turns)
     assert sum(str(t.intent).startswith("practice") for t in turns) == 9
+    assert any("[SĐT]" in t.text for t in turns) and not any("345" in t.text for t in turns), "masked when stored"
+    turns = [t for t in turns if "[SĐT]" not in t.text]  # the phone typed was answered as a question of its own
     assert code in [t.text for t in turns], "the lookup's turn is recorded with the code"
     assert all(t.procedure_slug is None for t in turns), "a practice never counts as a question about the procedure"
     assert procedure_messages(db_url) == counted_before
