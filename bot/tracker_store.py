@@ -31,6 +31,8 @@ install_log_masking()
 T = TypeVar("T")
 
 _LAST_ID = "SELECT max(id) FROM events WHERE sender_id = {}"  # run on the driver: this query runs 3 times a turn
+_COLUMNS = ("sender_id", "type_name", "timestamp", "intent_name", "action_name", "data")  # an events row, as `_row` builds it
+_INSERT_RETURNING = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES {{}} RETURNING id"  # PostgreSQL, driver paramstyle
 # Rasa's `_event_query`: the events since the conversation's latest `session_started`, or all when there is none.
 _SESSION_EVENTS = sqlalchemy.text(
     "SELECT id, data FROM events WHERE sender_id = :sender_id AND (timestamp >= "
@@ -134,10 +136,19 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             start = len(stored)
             masked = mask_events(stored + [event.as_dict() for event in events[start:]], start)
             if masked:
-                conn.execute(self._insert, [_row(sender_id, data) for data in masked])
-                last_id = self._last_id(conn, sender_id)
+                last_id = self._append(conn, sender_id, [_row(sender_id, data) for data in masked])
         # Events before `start` came from this store (database or cache), so they are masked already.
         self._remember(sender_id, last_id, stored + masked)
+
+    def _append(self, conn: Any, sender_id: str, rows: list[dict[str, Any]]) -> int | None:
+        """Insert the rows and return the newest id: from the INSERT itself on PostgreSQL, one round trip fewer."""
+        if self.engine.dialect.name != "postgresql":
+            conn.execute(self._insert, rows)
+            return self._last_id(conn, sender_id)
+        values = ", ".join(["(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"] * len(rows))
+        params = tuple(row[column] for row in rows for column in _COLUMNS)
+        newest: int = max(conn.exec_driver_sql(_INSERT_RETURNING.format(values), params).scalars())
+        return newest
 
     def _remember(self, sender_id: str, last_id: int | None, events: list[dict[str, Any]]) -> None:
         """Keep a conversation's masked events, dropping the least recently used beyond RECENT_CONVERSATIONS."""

@@ -115,6 +115,7 @@ DaskGraphRunner.run = rasa_speedups.original_graph_run
 import numpy
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier as Classifier
 Classifier.process = Classifier.process._dvc_original
+Classifier._create_X = rasa_speedups.original_create_x
 classifiers = [node._component for node in agent.processor.graph_runner._instantiated_nodes.values()
                if isinstance(node._component, Classifier)]
 assert classifiers and all(c.clf.coef_.flags.f_contiguous for c in classifiers)
@@ -169,3 +170,72 @@ def test_graph_runner_without_dask_gives_the_same_parse_and_prediction() -> None
     frozen = next(line for line in result.stdout.splitlines() if line.startswith("frozen"))
     assert int(frozen.split()[1]) > 100_000, "the loaded model's objects are out of the collector's sight"
     assert "later messages skip the freeze" in result.stdout
+
+
+POOL_AND_LOCK_CHECK = r"""
+import asyncio
+from aiohttp import web
+import bot.components  # installs the speed-ups
+from rasa.core.lock_store import InMemoryLockStore
+from rasa.utils.endpoints import EndpointConfig
+
+peers = set()
+
+async def echo(request):
+    peers.add(request.transport.get_extra_info("peername"))
+    body = await request.json()
+    return web.json_response({"n": body["n"], "x": request.headers.get("X-Test"), "auth": request.headers.get("Authorization")})
+
+async def calls():
+    app = web.Application()
+    app.router.add_post("/webhook", echo)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", headers={"X-Test": "t"},
+                              basic_auth={"username": "u", "password": "p"})
+    replies = [await endpoint.request(json={"n": n}) for n in range(3)]
+    assert [r["n"] for r in replies] == [0, 1, 2] and all(r["x"] == "t" for r in replies), replies
+    assert all(r["auth"].startswith("Basic ") for r in replies), "authentication still set per session"
+    print("connections", len(peers))
+    from bot.components import rasa_speedups
+    await rasa_speedups._pool[1].close()
+    await runner.cleanup()
+
+asyncio.run(calls())
+
+class CountingStore(InMemoryLockStore):
+    calls = 0
+    def get_lock(self, conversation_id):
+        CountingStore.calls += 1
+        return super().get_lock(conversation_id)
+    def save_lock(self, lock):
+        CountingStore.calls += 1
+        super().save_lock(lock)
+    def delete_lock(self, conversation_id):
+        CountingStore.calls += 1
+        super().delete_lock(conversation_id)
+
+store = CountingStore()
+first, second = store.issue_ticket("c"), store.issue_ticket("c")
+CountingStore.calls = 0
+store.cleanup("c", first)
+kept = store.calls
+assert store.get_lock("c").now_serving == second, "the waiting ticket is kept and served next"
+CountingStore.calls = 0
+store.cleanup("c", second)
+released = store.calls
+assert store.get_lock("c") is None, "the last ticket out deletes the lock"
+print("lock store calls", kept, released)
+"""
+
+
+def test_action_calls_share_a_connection_and_a_lock_is_released_in_two_calls() -> None:
+    python = servers.RASA_BIN.parent / "python"
+    args = [str(python), "-c", POOL_AND_LOCK_CHECK]
+    result = subprocess.run(args, cwd=ROOT, env=servers.base_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "connections 1" in result.stdout, "Rasa's three calls went over one keep-alive connection"
+    assert "lock store calls 2 2" in result.stdout, "read once, then saved (someone waits) or deleted"
