@@ -15,9 +15,12 @@ async def _on_stop(*_args: object) -> None:
 
 
 async def _freeze_heap(*_args: object) -> None:
-    """Move the loaded libraries' objects out of the garbage collector's sight: no full-collection pauses later."""
+    """Read the local domain, then move the loaded objects out of the garbage collector's sight: no pauses later."""
     import gc
 
+    from actions.local_domain import local_domain
+
+    local_domain()  # before the first call, which would otherwise wait for it
     gc.collect()
     gc.freeze()
 
@@ -30,6 +33,9 @@ def _hook_server_lifecycle() -> None:
         app = Sanic.get_app("rasa_sdk")  # rasa_sdk creates it, then imports this package
     except Exception:  # imported elsewhere (tests, scripts): nothing to hook
         return
+    from actions.local_domain import install
+
+    install()  # calls Rasa sends without the domain (selective domain) get the one read from bot/domain
     app.register_listener(_on_stop, "before_server_stop")
     app.register_listener(_freeze_heap, "after_server_start")
 
