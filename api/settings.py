@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     dossier_code_pattern: str = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}$"
     lookup_rate_limit: int = 30
     lookup_rate_window_seconds: int = 60
+    lookup_practice_rate_limit: int = 600  # practice codes, per address: a class behind one school address
     # Lockout on wrong digits (api/dossiers/lockout.py has the arithmetic): per code from everyone together, per client.
     lookup_max_failures: int = 5
     lookup_max_failures_per_client: int = 10

@@ -20,6 +20,7 @@ allows 5 more, ≈ 450 a year. About 500 guesses a year out of 10 000 combinatio
 even odds only after about 10 years, and every guess from every sender id or address counts towards the same code.
 The real applicant keeps a way in while their code is locked: the conversation that verified it carries a signed
 token (api.dossiers.subscribe_token) that passes the lock, and the locked message gives the hotline.
+A practice code (api.practice) is counted on its code only: the lookup passes no client for it.
 """
 
 from __future__ import annotations
@@ -164,10 +165,12 @@ def _lock_if_full(session: Session, key: str, settings: Settings, current: dt.da
         session.execute(update(GUARDS).where(GUARDS.c.key == key).values(locked_until=until))
 
 
-def failed(session: Session, code_key: str, client_key: str, settings: Settings) -> None:
-    """The digits were wrong: the code's reservation stays a failure, the client counts one; full keys lock."""
+def failed(session: Session, code_key: str, client_key: str | None, settings: Settings) -> None:
+    """The digits were wrong: the code's reservation stays a failure, the client (if any) counts one; full keys lock."""
     current = now()
-    _count(session, client_key, settings, current)  # a client that filled up meanwhile stays full (it is locked below)
+    if client_key is not None:
+        _count(session, client_key, settings, current)  # a client that filled up meanwhile stays full (locked below)
     _lock_if_full(session, code_key, settings, current)
-    _lock_if_full(session, client_key, settings, current)
+    if client_key is not None:
+        _lock_if_full(session, client_key, settings, current)
     session.commit()

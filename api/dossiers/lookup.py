@@ -1,4 +1,8 @@
-"""Public lookup by code + last 4 phone digits; the lockout (api.dossiers.lockout) reveals nothing about which codes exist."""
+"""Public lookup by code + last 4 phone digits; the lockout (api.dossiers.lockout) reveals nothing about which codes exist.
+
+A practice code (api.practice) keeps its own lockout but not the client's: a class shares one school address, and a
+code of that shape only ever finds a practice dossier, so a guesser learns nothing real through it.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from api.dossiers import lockout, messages
 from api.dossiers.models import DossierHistoryRow, DossierRow
 from api.dossiers.service import dossier_view, get_dossier
 from api.models import ProcedureRow
+from api.practice.service import is_practice_code
 from api.settings import Settings
 from textnorm.dossier_code import EXAMPLE, clean_code
 
@@ -55,7 +60,18 @@ _READ = _read_statement()  # built once: building it took a sixth of a lookup's 
 
 def _read(session: Session, code: str) -> list[Row[Any]]:
     """The dossier with its procedure and history in one Core query: one round trip; an unknown code gives []."""
-    return list(session.execute(_READ, {"code": code}).all())
+    rows = list(session.execute(_READ, {"code": code}).all())
+    return rows if not rows or _answers(rows[0], code) else []
+
+
+def _answers(row: DossierRow | Row[Any], code: str) -> bool:
+    """A code of the practice shape (exempt from the client's lockout) answers with a practice dossier only."""
+    return bool(row.practice) or not is_practice_code(code)
+
+
+def _client(code: str, requester: str) -> str | None:
+    """Whose wrong guesses count and whose lock applies: nobody's for a practice code (only the code's own lock)."""
+    return None if is_practice_code(code) else requester
 
 
 def _view(rows: list[Row[Any]]) -> dict[str, Any]:
@@ -91,7 +107,7 @@ def lookup(
     if wait:
         return {"status": "locked", "retry_after_seconds": wait}
     if not verify(row, phone_last4) or row is None:
-        lockout.failed(session, f"code:{code}", requester, settings)
+        lockout.failed(session, f"code:{code}", _client(code, requester), settings)
         return {"status": "not_found"}
     lockout.succeeded(session, f"code:{code}")
     return {"status": "found", "dossier": _view(rows)}
@@ -99,7 +115,9 @@ def lookup(
 
 def _admit(session: Session, code: str, requester: str, settings: Settings) -> int:
     """0 when this attempt may compare the digits (one attempt reserved on the code), else the seconds to wait."""
-    return lockout.client_wait(session, requester, settings) or lockout.reserve(session, f"code:{code}", settings)
+    client = _client(code, requester)
+    wait = lockout.client_wait(session, client, settings) if client is not None else 0
+    return wait or lockout.reserve(session, f"code:{code}", settings)
 
 
 def find_verified(session: Session, raw_code: str, phone_last4: str, requester: str, settings: Settings) -> DossierRow | None:
@@ -107,11 +125,12 @@ def find_verified(session: Session, raw_code: str, phone_last4: str, requester: 
     code = strict_code(raw_code, settings)
     if code is None:
         return None
-    row = get_dossier(session, code)
+    found = get_dossier(session, code)
+    row = found if found is not None and _answers(found, code) else None
     if _admit(session, code, requester, settings):
         return None
     if not verify(row, phone_last4):
-        lockout.failed(session, f"code:{code}", requester, settings)
+        lockout.failed(session, f"code:{code}", _client(code, requester), settings)
         return None
     lockout.succeeded(session, f"code:{code}")
     return row

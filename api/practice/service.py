@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import pathlib
+import re
 import secrets
 from typing import Any
 
@@ -28,6 +29,17 @@ def config() -> dict[str, Any]:
     """practice.yml, read once per process."""
     data: dict[str, Any] = yaml.safe_load(CONFIG_FILE.read_text(encoding="utf-8"))
     return data
+
+
+@functools.lru_cache(maxsize=1)
+def _code_shape() -> re.Pattern[str]:
+    """A practice code: the reserved agency part, then the day and the number, as _new_code makes them."""
+    return re.compile(re.escape(config()["code_prefix"]) + r"-\d{6}-\d{4}")
+
+
+def is_practice_code(code: str) -> bool:
+    """A normalised code of the practice shape: no real office has this agency part, so no real dossier is behind it."""
+    return _code_shape().fullmatch(code) is not None
 
 
 def procedures(snap: Snapshot) -> list[dict[str, str]]:

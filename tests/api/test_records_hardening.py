@@ -175,7 +175,8 @@ def test_purge_covers_every_table_with_conversation_data(tmp_path: pathlib.Path,
     counts = purge(Settings(database_url=db, tracker_db_url=f"sqlite:///{tracker}", retention_days=365))
     assert counts == {
         "turns": 2, "ratings": 1, "feedback": 1, "tickets": 1, "conversations": 1, "notifications": 1,
-        "dossier_subscriptions": 1, "dossier_lookup_guards": 1, "rate_limits": 1, "tracker_events": 2,
+        "dossier_subscriptions": 1, "dossier_lookup_guards": 1, "rate_limits": 1, "practice_dossiers": 0,
+        "dossiers_practice": 0, "tracker_events": 2,
     }  # fmt: skip
     with session_factory(db)() as s:
         assert [t for (t,) in s.execute(select(TurnRow.text))] == ["câu hỏi hôm nay"], "the old turn of a live conversation went"
