@@ -83,6 +83,14 @@ def test_a_class_of_forty_behind_one_address_is_not_limited_and_real_codes_keep_
     assert ask(url, READY, "4444", school).status_code == 429
 
 
+def test_practice_codes_have_a_flood_limit_of_their_own(db: str, logdir: pathlib.Path) -> None:
+    with rs.api(db, logdir, "api-practice-flood", DVC_LOOKUP_PRACTICE_RATE_LIMIT="3") as base:
+        school = "198.51.100.44"
+        code, digits = practice_code(base, f"web:{uuid.uuid4()}")
+        assert [ask(base, code, digits, school).status_code for _ in range(4)] == [200, 200, 200, 429]
+        assert ask(base, READY, "4444", school).json()["status"] == "found", "real lookups count apart"
+
+
 def test_wrong_digits_on_practice_codes_do_not_lock_the_address(url: str) -> None:
     school = "198.51.100.41"
     codes = [practice_code(url, f"web:{uuid.uuid4()}") for _ in range(4)]
