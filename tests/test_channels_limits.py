@@ -61,8 +61,10 @@ def test_a_burst_of_long_messages_costs_others_no_more_than_ordinary_ones(rasa: 
     timed(rasa, SHORT)  # warm
     ordinary = statistics.median(burst(rasa, SHORT) for _ in range(3))
     long = statistics.median(burst(rasa, LONG) for _ in range(3))
-    # Cut at the channel, the difference is tens of milliseconds; uncut (even with linear patterns) it was 0.5–1 s.
-    assert long - ordinary < 0.25, f"short reply: {long:.3f} s next to 5 long messages, {ordinary:.3f} s next to 5 short ones"
+    # Cut at the channel, the difference is tens of milliseconds; uncut (even with linear patterns) it was 0.5–1 s
+    # next to ~0.2 s. Relative, so a machine busy with other work (everything slower alike) does not decide it.
+    bound = 2 * ordinary + 0.1
+    assert long < bound, f"short reply: {long:.3f} s next to 5 long messages, {ordinary:.3f} s next to 5 short ones"
 
 
 def test_long_message_is_cut_before_the_bot_reads_or_stores_it(rasa: RasaServer) -> None:
