@@ -173,7 +173,7 @@ def test_graph_runner_without_dask_gives_the_same_parse_and_prediction() -> None
 
 
 POOL_AND_LOCK_CHECK = r"""
-import asyncio
+import asyncio, json
 from aiohttp import web
 import bot.components  # installs the speed-ups
 from rasa.core.lock_store import InMemoryLockStore
@@ -183,8 +183,10 @@ peers = set()
 
 async def echo(request):
     peers.add(request.transport.get_extra_info("peername"))
-    body = await request.json()
-    return web.json_response({"n": body["n"], "x": request.headers.get("X-Test"), "auth": request.headers.get("Authorization")})
+    raw = await request.read()
+    body = json.loads(raw)
+    return web.json_response({"n": body["n"], "text": body["text"], "utf8": "hồ sơ".encode() in raw,
+                              "x": request.headers.get("X-Test"), "auth": request.headers.get("Authorization")})
 
 async def calls():
     app = web.Application()
@@ -196,8 +198,9 @@ async def calls():
     port = site._server.sockets[0].getsockname()[1]
     endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", headers={"X-Test": "t"},
                               basic_auth={"username": "u", "password": "p"})
-    replies = [await endpoint.request(json={"n": n}) for n in range(3)]
+    replies = [await endpoint.request(json={"n": n, "text": "hồ sơ/số 5"}) for n in range(3)]
     assert [r["n"] for r in replies] == [0, 1, 2] and all(r["x"] == "t" for r in replies), replies
+    assert all(r["text"] == "hồ sơ/số 5" and r["utf8"] for r in replies), "the same text, sent as UTF-8"
     assert all(r["auth"].startswith("Basic ") for r in replies), "authentication still set per session"
     print("connections", len(peers))
     from bot.components import rasa_speedups

@@ -22,6 +22,8 @@ Profiling a turn under load (py-spy, `make bench`) showed these pure-overhead ho
 6. Rasa opens a new aiohttp session, and so a new TCP connection, for every call to the action server (~7% of
    Rasa's CPU, plus the accept and connection set-up in nginx and the action server). Its sessions now share one
    keep-alive connector per event loop; headers, authentication and timeout are still set per session as before.
+   Their JSON bodies (the whole conversation on each action call) are encoded by ujson with letters left as UTF-8
+   (a Vietnamese letter is 2-3 bytes instead of a 6-byte escape): the same JSON once parsed, sooner and smaller.
 7. Releasing a conversation's lock read it from the lock store twice and wrote it once before deleting it (four
    Redis round trips, each blocking Rasa's event loop). It now reads it once and then writes or deletes it, deciding
    on the lock it just read: the same outcome, and no wider window for another instance's ticket to slip in.
@@ -42,6 +44,7 @@ from typing import Any
 
 import fastjsonschema
 import jsonschema
+import ujson
 from jsonschema import exceptions, validators
 
 _original_validate = jsonschema.validate
@@ -200,6 +203,15 @@ _pool: tuple[Any, Any] | None = None  # (event loop, its shared aiohttp connecto
 POOL_KEEPALIVE_SECONDS = 10  # below the keep-alive of nginx (75 s) and of the action server (Sanic, 30 s)
 
 
+def compact_json(value: Any) -> str:
+    """JSON text for Rasa's HTTP calls; json.dumps for whatever ujson refuses, so an error stays json's own."""
+    try:
+        text: str = ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False)
+    except (TypeError, OverflowError, ValueError):
+        return json.dumps(value)
+    return text
+
+
 def pooled_session(self: Any) -> Any:
     """EndpointConfig.session on the event loop's shared keep-alive connector (the session closing leaves it open)."""
     global _pool
@@ -216,6 +228,7 @@ def pooled_session(self: Any) -> Any:
         timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
         connector=_pool[1],
         connector_owner=False,
+        json_serialize=compact_json,
     )
 
 
