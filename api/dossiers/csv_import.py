@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from api.dossiers.lookup import strict_code
 from api.dossiers.schemas import DossierIn, field_errors
 from api.dossiers.service import upsert
+from api.practice.service import PRACTICE_RESERVED, is_practice_code
 from api.settings import Settings
 
 LIST_SEPARATOR = "|"
@@ -63,6 +64,9 @@ def parse(text: str, settings: Settings) -> tuple[list[tuple[str, DossierIn]], l
         code = strict_code(str(payload.pop("code", "")), settings)
         if code is None:
             errors.append({"line": line, "field": "code", "message": "not a dossier code (000.00.31.H26-260112-0003)"})
+            continue
+        if is_practice_code(code):
+            errors.append({"line": line, "field": "code", "message": PRACTICE_RESERVED})
             continue
         try:
             rows.append((code, DossierIn.model_validate(payload)))

@@ -37,6 +37,9 @@ def _code_shape() -> re.Pattern[str]:
     return re.compile(re.escape(config()["code_prefix"]) + r"-\d{6}-\d{4}")
 
 
+PRACTICE_RESERVED = "this agency part is reserved for classroom practice codes (api/practice/practice.yml, code_prefix)"
+
+
 def is_practice_code(code: str) -> bool:
     """A normalised code of the practice shape: no real office has this agency part, so no real dossier is behind it."""
     return _code_shape().fullmatch(code) is not None

@@ -16,6 +16,7 @@ from api.dossiers.csv_import import import_csv
 from api.dossiers.lookup import strict_code
 from api.dossiers.schemas import DossierIn, field_errors
 from api.dossiers.service import full_view, get_dossier, upsert
+from api.practice.service import PRACTICE_RESERVED, is_practice_code
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"], dependencies=[IntegrationAuth])
 
@@ -64,6 +65,8 @@ def put_dossier(
     errors: list[dict[str, Any]] = []
     if clean is None:
         errors.append({"field": "code", "message": "not a dossier code (000.00.31.H26-260112-0003)"})
+    elif is_practice_code(clean):
+        errors.append({"field": "code", "message": PRACTICE_RESERVED})
     try:
         data = DossierIn.model_validate(payload)
     except ValidationError as exc:

@@ -93,6 +93,15 @@ def test_a_bad_code_names_the_code_field(url: str) -> None:
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "code"
 
 
+def test_practice_codes_are_refused_for_real_dossiers(url: str) -> None:
+    """The classroom's reserved agency part never holds a real dossier: such a dossier could never be looked up."""
+    r = httpx.put(f"{url}/api/v1/dossiers/999.00.00.T00-260112-0001", json=dossier(), headers=integ())
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "code" and "practice" in r.json()["detail"][0]["message"]
+    row = "999.00.00.T00-260112-0002,3.000465,received,2026-01-12,2026-01-19,Lê Văn C,0903333333,,desk\n"
+    r = httpx.post(f"{url}/api/v1/dossiers/import", files={"file": ("d.csv", HEADER + row)}, headers=integ())
+    assert r.status_code == 422 and r.json()["detail"][0]["line"] == 2 and "practice" in r.json()["detail"][0]["message"]
+
+
 HEADER = "code,procedure_code,status,received_at,due_at,applicant_name,applicant_phone,missing_documents,result_delivery\n"
 
 
