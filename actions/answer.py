@@ -147,8 +147,8 @@ class ActionAnswer(Action):
         site = result.get("site") or {}
         if result["decision"] == "answer" and result.get("procedure"):
             proc = result["procedure"]
-            also = tuple(result.get("also_aspects") or ())
-            reply, buttons = procedure_answer(texts, aspect, proc, site, result.get("extra") or {}, result.get("replaced"), also)
+            order = tuple(result.get("aspects") or ())
+            reply, buttons = procedure_answer(texts, aspect, proc, site, result.get("extra") or {}, result.get("replaced"), order)
             dispatcher.utter_message(text=reply, buttons=buttons)
             return [SlotSet("procedure_slug", proc["slug"]), SlotSet("last_aspect", aspect), *offered_window(buttons)]
         if result["decision"] == "answer" and result.get("topic"):

@@ -283,10 +283,10 @@ def procedure_answer(
     site: dict[str, Any],
     extra: dict[str, Any] | None = None,
     replaced: dict[str, Any] | None = None,
-    also: tuple[str, ...] = (),
+    order: tuple[str, ...] = (),
 ) -> tuple[str, list[Button]]:
     """The full reply for the aspects asked of a procedure: facts, footer, next-question buttons (and the replaced one)."""
-    aspects = (aspect, *also)
+    aspects = order or (aspect,)  # several asked at once: each answered, in the order written
     body = "\n\n".join(fact_text(texts, a, proc, site, extra or {}) for a in aspects)
     status_note = (proc.get("status_note") or {}).get("value")
     if proc.get("status") in ("abolished", "unconfirmed") and status_note:

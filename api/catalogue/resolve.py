@@ -159,7 +159,7 @@ class Resolution:
     slug: str | None = None
     candidates: list[Candidate] | None = None
     replaced: dict[str, Any] | None = None
-    also_aspects: tuple[str, ...] = ()  # more aspects the message asked about, answered after `aspect`
+    aspects: tuple[str, ...] = ()  # when the message asked several: all answered, `aspect` among them, as written
 
 
 def _procedure_slug(snap: Snapshot, key: str) -> tuple[str | None, dict[str, Any] | None]:
@@ -190,8 +190,8 @@ def decide(
     res = _within_topic(snap, res, topic) if topic else res
     named = split_aspect(text).named if res.kind == "procedure" and not text.startswith("/") else ()
     if res.decision == "answer" and res.aspect in named:  # "cần giấy tờ gì, mất bao lâu": both answered
-        also = tuple(a for a in named if a != res.aspect)[: THRESHOLDS.max_aspects - 1]
-        res = replace(res, also_aspects=also)
+        also = [a for a in named if a != res.aspect][: THRESHOLDS.max_aspects - 1]
+        res = replace(res, aspects=tuple(a for a in named if a == res.aspect or a in also) if also else ())
     return res
 
 
@@ -329,7 +329,8 @@ def resolve(
         "kind": res.kind,
         "slug": res.slug,
         "aspect": res.aspect,
-        "also_aspects": list(res.also_aspects),
+        "aspects": list(res.aspects),
+        "also_aspects": [a for a in res.aspects if a != res.aspect],
         "candidates": [{"kind": c.kind, "slug": c.slug, "title": c.title, "score": c.score} for c in res.candidates or []],
         "procedure": None,
         "topic": None,
@@ -340,7 +341,7 @@ def resolve(
     if res.kind == "procedure" and res.slug:
         doc = snap.procedures[res.slug]
         out["procedure"] = cited(snap, "procedure", res.slug)
-        aspects = (res.aspect, *res.also_aspects)
+        aspects = res.aspects or (res.aspect,)
         if "how_online" in aspects and "submit_online_steps" in snap.topics:
             out["extra"]["steps_topic"] = cited(snap, "topic", "submit_online_steps")
         if "deadline" in aspects:
