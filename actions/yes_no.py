@@ -7,10 +7,12 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.feedback import rating_value
+from actions.dossier import ActionSubscribeDossier
+from actions.feedback import ActionHandoff, rating_value
 
-# The button payload a "yes" stands for → the action that button's rule runs.
-YES_ACTIONS = {"/request_handoff": "action_handoff", "/subscribe_dossier": "action_subscribe_dossier"}
+# The button payload a "yes" stands for → the action that button's rule runs (run here, within this turn: run as a
+# follow-up action instead, no rule covers what comes after it and the fallback repeats until Rasa's breaker trips).
+YES_ACTIONS: dict[str, type[Action]] = {"/request_handoff": ActionHandoff, "/subscribe_dossier": ActionSubscribeDossier}
 NO_PAYLOAD = "/decline"
 RATE_PAYLOAD = "/rate"
 
@@ -50,7 +52,8 @@ class ActionYesNo(Action):
             for payload in offer:
                 action = YES_ACTIONS.get(payload.split("{", 1)[0])
                 if action:
-                    return [FollowupAction(action)]
+                    events: list[EventType] = await action().run(dispatcher, tracker, domain)
+                    return events
             dispatcher.utter_message(response="utter_affirm")
         elif NO_PAYLOAD in offer:
             dispatcher.utter_message(response="utter_decline")

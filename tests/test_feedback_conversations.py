@@ -159,8 +159,13 @@ def test_typed_yes_accepts_the_handoff_offer(rasa: RasaServer, db_url: str) -> N
     user = sender()
     question = "nhà trường có cho học sinh mang điện thoại vào lớp không ạ"
     assert "/request_handoff" in payloads(rasa.say(user, question))
-    made = text_of(rasa.say(user, "uh dc a"))
+    reply = rasa.say(user, "uh dc a")
+    made = text_of(reply)
     assert re.search(r"HT-[A-Z0-9]{8}", made), made
+    said = [m.get("text") for m in reply]
+    assert len(said) == len(set(said)) <= 2, f"one ticket reply, nothing repeated after it: {said}"
+    follow = text_of(rasa.say(user, "cấp lại bản sao bằng tốt nghiệp cần giấy gì"))
+    assert "Hồ sơ thủ tục" in follow, "and the conversation goes on"
     [ticket] = rows(db_url, TicketRow, user)
     assert ticket.question == question
 
