@@ -210,3 +210,17 @@ def test_the_conversation_that_verified_a_code_keeps_access_while_strangers_lock
     rasa.say(applicant, code)
     again = text_of(rasa.say(applicant, "5678"))
     assert code in again and "đang được giải quyết" in again, "the applicant's own conversation still gets its answer"
+
+
+def test_typed_yes_under_the_notification_offer_subscribes_once(rasa: RasaServer, api_url: str) -> None:
+    code = new_code()
+    seed(api_url, code)
+    user = sender("telegram")
+    rasa.say(user, "cho mình xem hồ sơ " + code, channel="gateway")
+    shown = rasa.say(user, "5678", channel="gateway")
+    assert "/subscribe_dossier" in {b["payload"] for b in buttons_of(shown)}
+    reply = rasa.say(user, "dạ có ạ", channel="gateway")
+    said = [m.get("text") for m in reply]
+    assert "em sẽ nhắn" in text_of(reply) and len(said) == len(set(said)), said
+    seed(api_url, code, status="result_ready")
+    assert notifications_for(api_url, user), "the typed yes subscribed the chat"
