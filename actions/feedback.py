@@ -57,6 +57,8 @@ MIN_CONTENT_WORDS = 3
 QUESTION_INTENTS = {*ASPECTS, "list_procedures", "ask_topic"}
 QUESTION_CONFIDENCE = 0.5
 NEW_QUESTION = "__new_question__"
+NEW_LOOKUP = "__new_lookup__"
+AFTER_RATING = {NEW_QUESTION: "action_answer", NEW_LOOKUP: "dossier_form"}  # what a new request instead of a comment runs
 
 
 def feedback_kind(text: str, current: str | None = None) -> str:
@@ -96,10 +98,13 @@ class ValidateRatingForm(FormValidationAction):
     async def validate_rating_comment(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Trimmed, at most 2000 characters; a new catalogue question is not a comment (it gets answered)."""
+        """Trimmed, at most 2000 characters; a new question or a dossier code is not a comment (it gets answered)."""
         intent = (tracker.latest_message or {}).get("intent") or {}
-        if intent.get("name") in QUESTION_INTENTS and float(intent.get("confidence") or 0) >= QUESTION_CONFIDENCE:
+        sure = float(intent.get("confidence") or 0) >= QUESTION_CONFIDENCE
+        if sure and intent.get("name") in QUESTION_INTENTS:
             return {"rating_comment": NEW_QUESTION}
+        if sure and intent.get("name") == "lookup_dossier":
+            return {"rating_comment": NEW_LOOKUP}
         return {"rating_comment": " ".join(str(value or "").split())[:2000] or None}
 
 
@@ -119,12 +124,10 @@ class ActionSaveRating(Action):
         if score is None:
             dispatcher.utter_message(text=texts.get("utter_decline"))
             return reset
-        question = comment == NEW_QUESTION
-        await get_records_client().rate(
-            tracker.sender_id, score, None if question else comment, tracker.get_slot("procedure_slug")
-        )
+        follow = AFTER_RATING.get(str(comment))
+        await get_records_client().rate(tracker.sender_id, score, None if follow else comment, tracker.get_slot("procedure_slug"))
         dispatcher.utter_message(text=texts.get("utter_rating_saved"))
-        return [*reset, FollowupAction("action_answer")] if question else reset
+        return [*reset, FollowupAction(follow)] if follow else reset
 
 
 class ValidateFeedbackForm(FormValidationAction):

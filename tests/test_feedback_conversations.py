@@ -194,6 +194,16 @@ def test_a_question_instead_of_a_comment_is_answered(rasa: RasaServer, db_url: s
     assert (rating.score, rating.comment) == (5, None), "the question is not stored as a comment"
 
 
+def test_a_dossier_code_instead_of_a_comment_starts_the_lookup(rasa: RasaServer, db_url: str) -> None:
+    user = sender()
+    rasa.say(user, QUESTION)
+    assert "góp ý thêm" in text_of(rasa.say(user, '/rate{"rating": 4}'))
+    reply = text_of(rasa.say(user, "cho mình kiểm tra hồ sơ 000.00.31.H26-260112-0003 với"))
+    assert "ghi nhận đánh giá" in reply and "4 số cuối" in reply, reply
+    [rating] = rows(db_url, RatingRow, user)
+    assert (rating.score, rating.comment) == (4, None), "the code is not stored as a comment"
+
+
 def test_typed_stars_count_as_a_rating(rasa: RasaServer, db_url: str) -> None:
     user = sender()
     rasa.say(user, QUESTION)
