@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api_client import ApiUnavailable, CatalogueClient, get_client
@@ -53,6 +53,16 @@ def topic_procedure_buttons(result: dict[str, Any]) -> list[Button]:
     return [{"title": p["name"], "payload": payload("ask_overview", procedure_slug=p["slug"])} for p in procedures[:3]]
 
 
+def answered_this_turn(tracker: Tracker) -> bool:
+    """action_answer already ran since the user's last message (Rasa's fallback would otherwise call it again)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == "action_answer":
+            return True
+    return False
+
+
 class ActionAnswer(Action):
     """Answers catalogue questions: documents, time, fee, online level, postal, where, how, deadline, lists, topics."""
 
@@ -62,6 +72,8 @@ class ActionAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Dispatch on the intent; any API failure becomes a polite apology, never a crash."""
+        if answered_this_turn(tracker):  # a path no rule covers: wait for the user instead of answering twice
+            return [FollowupAction("action_listen")]
         texts = Texts(domain)
         client = get_client()
         try:

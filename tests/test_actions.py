@@ -95,6 +95,20 @@ def test_two_aspects_asked_at_once_get_both_facts(actions_url: str) -> None:
     assert titles and not any("Giấy tờ" in t or "bao lâu" in t.lower() for t in titles), titles
 
 
+def test_a_second_call_in_the_same_turn_waits_for_the_user(actions_url: str) -> None:
+    """Rasa's fallback may call action_answer again after it answered: it hands the turn back instead of repeating."""
+    events: list[dict[str, Any]] = [
+        {"event": "user", "text": "thu tuc chuyen truong", "parse_data": {}},
+        {"event": "action", "name": "action_answer"},
+        {"event": "bot", "text": "..."},
+    ]
+    result = run_action(actions_url, "inform_procedure", "thu tuc chuyen truong", events=events)
+    assert result["responses"] == []
+    assert [e["name"] for e in result["events"] if e["event"] == "followup"] == ["action_listen"]
+    fresh = run_action(actions_url, "inform_procedure", "thu tuc chuyen truong", events=events[:1])
+    assert fresh["responses"], "the first call of a turn answers"
+
+
 def test_question_without_any_procedure_asks_which(actions_url: str) -> None:
     result = run_action(actions_url, "ask_documents", "cần giấy tờ gì ạ")
     assert "thủ tục nào" in reply_text(result)
