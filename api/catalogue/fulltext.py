@@ -55,20 +55,18 @@ class FullTextIndex:
             doc_freq.update(bag.keys())
         self.idf = {t: math.log(1 + (total - df + 0.5) / (df + 0.5)) for t, df in doc_freq.items()}
         self.words = frozenset(t for t in doc_freq if "_" not in t)  # single words, without the pairs
-        self.postings: dict[str, list[tuple[int, float]]] = {}
+        self.postings: dict[str, list[tuple[int, float]]] = {}  # term → (document, its BM25 share: IDF × weight)
         for i, bag in enumerate(bags):
             norm = K1 * (1 - B + B * lengths[i] / average)
             for term, count in bag.items():
-                self.postings.setdefault(term, []).append((i, count * (K1 + 1) / (count + norm)))
+                self.postings.setdefault(term, []).append((i, self.idf[term] * (count * (K1 + 1) / (count + norm))))
 
     def relative(self, text: str) -> dict[tuple[str, str], float]:
         """Each matching entry's BM25 score over the best one's (the best is 1.0; no match: empty)."""
         scores: dict[int, float] = {}
+        get = scores.get
         for term in set(terms(text[:2000])):
-            idf = self.idf.get(term)
-            if idf is None:
-                continue
-            for i, weight in self.postings[term]:
-                scores[i] = scores.get(i, 0.0) + idf * weight
+            for i, share in self.postings.get(term, ()):
+                scores[i] = get(i, 0.0) + share
         best = max(scores.values(), default=0.0)
         return {self.keys[i]: s / best for i, s in scores.items()} if best > 0 else {}

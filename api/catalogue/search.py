@@ -308,9 +308,24 @@ class SearchIndex:
         held = common & query.weak
         return sum(query.weights[t] - query.diluted[t] for t in held) if held else 0.0
 
+    def _precision(self, query: Query, total: float, common: frozenset[str]) -> tuple[float, float]:
+        """(weight of the matched words, the query's precision for them): the part of a score its name does not change."""
+        matched = sum(query.strong.get(t, self.idf[t]) for t in common)  # a word not in `strong`: its IDF
+        precision = matched / (total + self._weak_held(query, common))
+        if precision < 1.0 and len(common) > 1:  # a single word is no phrase: judged on the whole question
+            window = matched / self._window_weight(query, set(common))
+            precision = max(precision, WINDOW_SHARE * window + (1 - WINDOW_SHARE) * precision)
+        return matched, precision
+
     def _score(
-        self, query: Query, total: float, qset: frozenset[str], qpairs: frozenset[tuple[str, str]], i: int
-    ) -> tuple[float, set[str]]:
+        self,
+        query: Query,
+        total: float,
+        qset: frozenset[str],
+        qpairs: frozenset[tuple[str, str]],
+        i: int,
+        by_common: dict[frozenset[str], tuple[float, float]],
+    ) -> tuple[float, frozenset[str]]:
         """Harmonic mean of the name's IDF-weighted recall and the query's precision, plus word order.
 
         Precision is the better of the whole question's and, discounted, that of the shortest stretch holding
@@ -319,21 +334,18 @@ class SearchIndex:
         nset, name_weight, name_pairs = self._shapes[i]
         common = qset & nset
         if not common:
-            return 0.0, set(common)
+            return 0.0, common
         if query.strong:
-            matched = sum(query.strong.get(t, self.idf[t]) for t in common)
             name_weight += sum(query.strong[t] - self.idf[t] for t in nset if t in query.strong)
-        else:
-            matched = sum(self.idf[t] for t in common)
+        known = by_common.get(common)
+        if known is None:  # many names match the same words of one query: their weight and precision are the same
+            known = by_common[common] = self._precision(query, total, common)
+        matched, precision = known
         recall = matched / name_weight
-        precision = matched / (total + self._weak_held(query, common))
-        if precision < 1.0 and len(common) > 1:  # a single word is no phrase: judged on the whole question
-            window = matched / self._window_weight(query, set(common))
-            precision = max(precision, WINDOW_SHARE * window + (1 - WINDOW_SHARE) * precision)
         f1 = 2 * recall * precision / (recall + precision)
         if name_pairs:
             f1 = (1 - ORDER_SHARE) * f1 + ORDER_SHARE * len(name_pairs & qpairs) / len(name_pairs)
-        return f1, set(common)
+        return f1, common
 
     def search(self, text: str, limit: int = 5) -> list[Hit]:
         """Best-scoring entries for the text, one hit per entry, highest first."""
@@ -352,18 +364,20 @@ class SearchIndex:
         candidates = sorted({i for t in set(query.known) for i in self._postings.get(t, ())})
         best: dict[str, tuple[float, str, Entry, int]] = {}
         covered: dict[str, set[str]] = {}
+        by_common: dict[frozenset[str], tuple[float, float]] = {}  # one query's matched words → _precision
         for i in candidates:
             entry, name, tokens = self._names[i]
-            score, common = self._score(query, total, qset, qpairs, i)
+            score, common = self._score(query, total, qset, qpairs, i, by_common)
             covered.setdefault(entry.slug, set()).update(common)
             if score > 0 and (entry.slug not in best or score > best[entry.slug][0]):
-                best[entry.slug] = (score, name, entry, len(tokens) if common == set(tokens) else 0)
+                best[entry.slug] = (score, name, entry, len(tokens) if common == self._shapes[i][0] else 0)
         known_weight = sum(query.strong.get(t, self.idf[t]) for t in set(query.known)) or 1.0
+        weighed = [(t, t.lstrip("?"), w) for t, w in query.weights.items()]  # the query's words, read once for all hits
         hits = []
         for slug, (score, name, entry, whole) in best.items():
             coverage = sum(query.strong.get(t, self.idf[t]) for t in covered[slug]) / known_weight
             described = self._described[slug]
-            extra = sum(w for t, w in query.weights.items() if t.lstrip("?") in described and t not in covered[slug])
+            extra = sum(w for t, word, w in weighed if word in described and t not in covered[slug])
             final = (1 - COVERAGE_SHARE) * score + COVERAGE_SHARE * coverage + DESCRIPTION_SHARE * extra / total
             hits.append(Hit(entry.kind, slug, entry.title, round(final, 4), name, tuple(sorted(covered[slug])), whole))
         return sorted(hits, key=lambda h: (-h.score, h.slug))[:limit]
