@@ -23,6 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from textnorm.channels import MAX_BODY_BYTES, cap_message, public_sender
+from textnorm.commands import command_payload
 
 log = logging.getLogger(__name__)
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -87,6 +88,7 @@ class Guard:
         async def handle(message: UserMessage) -> None:
             if message.text is not None:
                 message.text = cap_message(str(message.text))  # before NLU, masking and storage
+                message.text = command_payload(message.text) or message.text  # "/hoc K7M2PQ Mèo" typed in the widget
             if self.public:
                 message.sender_id = public_sender(str(message.sender_id))
                 if not self.own_metadata:

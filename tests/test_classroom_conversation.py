@@ -108,6 +108,10 @@ def test_joining_a_class_by_code_and_the_wrong_or_closed_ones(rasa: RasaServer, 
     web = f"web:{uuid.uuid4()}"
     typed = text_of(rasa.say(web, f"mình muốn vào lớp {open_code} Cáo Nhỏ"))  # the web has no /hoc command
     assert "Lớp 9A ngoại khóa" in typed and "Cáo Nhỏ" in typed
+    widget = f"web:{uuid.uuid4()}"
+    assert len(buttons_of(rasa.say(widget, "/hoc"))) >= 8, "the command the teacher writes on the board works in the widget"
+    command = text_of(rasa.say(widget, f"/hoc {open_code} Gấu Trúc"))
+    assert "Lớp 9A ngoại khóa" in command and "Gấu Trúc" in command
     with session_factory(db_url)() as session:
         members = session.scalars(select(ClassMemberRow).where(ClassMemberRow.sender == user)).all()
     assert [m.nickname for m in members] == ["Sóc Nâu"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import segno
 from markupsafe import Markup
 
-DEEP_LINK_PREFIX = "hoc_"  # gateway/core/commands.py maps `/start hoc_<code>` to joining that class
+from textnorm.commands import CLASS_LINK_PREFIX as DEEP_LINK_PREFIX  # `/start hoc_<code>` joins that class
 
 
 def join_link(bot_username: str, code: str) -> str | None:

@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Protocol
 
-from gateway.core.commands import ARGUMENT_CHARS, COMMAND_ARGUMENTS, COMMAND_PAYLOADS, DEEP_LINKS
 from gateway.core.messages import Messages
 from gateway.core.rasa_client import RasaClient, RasaUnavailable
 from gateway.core.ratelimit import RateLimiter
 from gateway.core.rendering import Reply, render
+from textnorm.commands import command_payload
 
 log = logging.getLogger(__name__)
 TYPING_EVERY = 4.0  # seconds; chat apps show "typing…" for about five
@@ -54,18 +53,7 @@ class Conversations:
 
     def command_payload(self, text: str) -> str | None:
         """`/tracuu`, `/start@bot` → the Rasa payload of that command; None for anything else."""
-        if not text.startswith("/"):
-            return None
-        head, *rest = text.split(maxsplit=1)
-        command = head[1:].split("@")[0].lower()
-        argument = rest[0].strip()[:ARGUMENT_CHARS] if rest else ""
-        if argument and command in COMMAND_ARGUMENTS:  # `/hoc K7M2PQ Mèo`: the text goes in as an entity
-            intent, entity = COMMAND_ARGUMENTS[command]
-            return intent + json.dumps({entity: argument}, ensure_ascii=False)
-        for prefix, (intent, entity) in DEEP_LINKS.items():
-            if command == "start" and argument.startswith(prefix):  # a t.me link's `?start=hoc_K7M2PQ`
-                return intent + json.dumps({entity: argument.removeprefix(prefix)}, ensure_ascii=False)
-        return COMMAND_PAYLOADS.get(command)
+        return command_payload(text)
 
     async def say(self, chat: str, text: str) -> None:
         """One plain message of the gateway's own (an apology, a notice)."""

@@ -15,7 +15,6 @@ from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from gateway.core.commands import COMMAND_PAYLOADS
 from gateway.core.conversation import Conversations, forever
 from gateway.core.messages import load_messages
 from gateway.core.outbox import Outbox
@@ -27,6 +26,7 @@ from gateway.telegram.handlers import Handlers
 from gateway.telegram.rendering import PayloadCache
 from gateway.telegram.settings import GatewaySettings
 from gateway.telegram.transport import TelegramTransport
+from textnorm.commands import COMMAND_PAYLOADS
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
