@@ -111,6 +111,14 @@ def test_several_aspects_in_one_message_are_all_answered(api_url: str) -> None:
     assert chosen["decision"] != "answer" and chosen["also_aspects"] == [], "only an answer carries more aspects"
 
 
+def test_personal_data_in_a_message_names_no_procedure(api_url: str) -> None:
+    contact = resolve(api_url, "số của em 0912 345 678, mail em là lan@truong.edu.vn")
+    assert contact["decision"] != "answer" and contact["candidates"] == [], "'edu.vn' is no 'Việt Nam', a phone no code"
+    assert "0912" not in contact["query"] and "lan@" not in contact["query"]
+    lost = resolve(api_url, "em mất bằng tốt nghiệp c3 rồi, sđt 0987654321, xin lại ở đâu ạ")
+    assert (lost["decision"], lost["slug"], lost["aspect"]) == ("answer", "ban_sao_van_bang_tu_so_goc", "where")
+
+
 def test_unknown_or_other_field_is_not_guessed(api_url: str) -> None:
     body = resolve(api_url, "thủ tục xin giấy phép xây dựng nhà ở nông thôn cần giấy tờ gì")
     assert body["decision"] != "answer" or body["kind"] != "procedure"

@@ -16,6 +16,7 @@ from api.catalogue.cited import cited
 from api.catalogue.search import Hit, Query, personal_words, word_set
 from api.catalogue.store import Snapshot
 from textnorm import normalize
+from textnorm.privacy import without_personal_data
 
 Decision = Literal["answer", "choose", "not_found"]
 _NATIONAL_CODE = re.compile(r"(?<![\d.])\d\.\d{6}(?![\d.])")
@@ -186,6 +187,7 @@ def decide(
 
     `focus` is the procedure in focus; `topic` the topic answered last instead (it narrows a choice to its procedures).
     """
+    text = without_personal_data(text)
     res = _decide(snap, text, focus, intent, confidence, last_aspect, pick)
     res = _within_topic(snap, res, topic) if topic else res
     named = split_aspect(text).named if res.kind == "procedure" and not text.startswith("/") else ()
@@ -323,7 +325,7 @@ def resolve(
     """The full answer of GET /api/v1/resolve: the decision with every document the reply needs embedded."""
     res = decide(snap, text, focus, intent, confidence, last_aspect, pick, topic)
     out: dict[str, Any] = {
-        "query": text[:200],
+        "query": without_personal_data(text[:200]),
         "decision": res.decision,
         "reason": res.reason,
         "kind": res.kind,
