@@ -242,3 +242,69 @@ def test_action_calls_share_a_connection_and_a_lock_is_released_in_two_calls() -
     assert result.returncode == 0, result.stderr[-3000:]
     assert "connections 1" in result.stdout, "Rasa's three calls went over one keep-alive connection"
     assert "lock store calls 2 2" in result.stdout, "read once, then saved (someone waits) or deleted"
+
+
+RULES_CHECK = r"""
+import asyncio, json, sys
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.core.policies.rule_policy import RulePolicy, RULES, RULES_FOR_LOOP_UNHAPPY_PATH
+from rasa.shared.core.events import ActionExecuted
+from bot.components import rasa_speedups
+
+agent = Agent.load(sys.argv[1])
+assert RulePolicy._get_possible_keys is rasa_speedups.possible_rule_keys
+policies = [node._component for node in agent.processor.graph_runner._instantiated_nodes.values()
+            if isinstance(node._component, RulePolicy)]
+assert policies
+domain = agent.processor.domain
+texts = json.loads(sys.argv[2])
+compared = longest = 0
+
+def same_keys(tracker):
+    global compared
+    for policy in policies:
+        for use_text in (True, False):
+            states = policy._prediction_states(tracker, domain, use_text, rule_only_data=policy._get_rule_only_data())
+            for lookup in (policy.lookup[RULES], policy.lookup.get(RULES_FOR_LOOP_UNHAPPY_PATH, {})):
+                fast = list(rasa_speedups.possible_rule_keys(policy, lookup, states))
+                slow = list(rasa_speedups.original_possible_keys(policy, lookup, states))
+                assert fast == slow, (tracker.sender_id, len(states), fast, slow)  # same keys, same order
+                compared += 1
+
+async def conversation(sender, predict):
+    global longest
+    out = []
+    for text in texts:  # one long conversation: every prediction sees the whole session so far
+        tracker = await agent.processor.log_message(UserMessage(text, sender_id=sender))
+        for _ in range(3):
+            same_keys(tracker)
+            prediction = predict(tracker)
+            name = domain.action_names_or_texts[prediction.max_confidence_index]
+            events = [{k: v for k, v in e.as_dict().items() if k != "timestamp"} for e in prediction.events]
+            out.append([name, prediction.policy_name, prediction.probabilities, events,
+                        prediction.is_end_to_end_prediction, prediction.hide_rule_turn])
+            tracker.update(ActionExecuted(name))
+            if name == "action_listen":
+                break
+        await agent.processor.save_tracker(tracker)
+        longest = max(longest, len(tracker.events))
+    return out
+
+predict = agent.processor._predict_next_with_tracker
+fast = asyncio.run(conversation("rules-fast", predict))
+RulePolicy._get_possible_keys = rasa_speedups.original_possible_keys
+slow = asyncio.run(conversation("rules-slow", predict))
+assert fast == slow, [(f, s) for f, s in zip(fast, slow) if f != s][:3]
+print("same", len(fast), len({f[0] for f in fast}), compared, longest)
+"""
+
+
+def test_rule_policy_finds_the_same_rules_checking_only_the_turns_they_reach() -> None:
+    python = servers.RASA_BIN.parent / "python"
+    args = [str(python), "-c", RULES_CHECK, str(servers.MODEL), json.dumps(GRAPH_TEXTS * 2)]
+    result = subprocess.run(args, cwd=ROOT, env=servers.base_env(), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    same = next(line for line in result.stdout.splitlines() if line.startswith("same")).split()
+    assert int(same[1]) >= 2 * len(GRAPH_TEXTS) and int(same[2]) >= 3, "several actions were predicted and compared"
+    assert int(same[3]) > 100 and int(same[4]) > 80, "rule lookups compared over a long conversation"
