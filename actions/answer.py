@@ -27,6 +27,7 @@ NO_ANSWER_TEXTS = {
     "weak": "utter_ask_which_procedure_weak",
     "need_procedure": "utter_need_procedure",
     "no_match": "utter_no_match",
+    "not_about_focus": "utter_no_match",
     "not_understood": "utter_not_understood",
 }
 

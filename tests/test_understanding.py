@@ -119,6 +119,18 @@ def test_personal_data_in_a_message_names_no_procedure(api_url: str) -> None:
     assert (lost["decision"], lost["slug"], lost["aspect"]) == ("answer", "ban_sao_van_bang_tu_so_goc", "where")
 
 
+def test_a_question_about_something_else_is_not_answered_with_the_focus(api_url: str) -> None:
+    focus = {"focus": "chuyen_truong_thpt"}
+    elsewhere = ["thủ tục làm giấy phép lái xe máy có được không", "mua sách giáo khoa lớp 2 ở chỗ nào", "lương giáo viên"]
+    for text in elsewhere:
+        body = resolve(api_url, text, **focus)
+        assert body["decision"] != "answer", (text, body["slug"])
+    flight = resolve(api_url, "vé máy bay ra hà nội giá bao nhiêu", intent="out_of_scope", confidence=0.8, **focus)
+    assert flight["decision"] != "answer", "nothing named and the classifier says out of scope: not the focus"
+    own = resolve(api_url, "có cần giấy giới thiệu của trường cũ không", **focus)
+    assert (own["decision"], own["slug"]) == ("answer", "chuyen_truong_thpt"), "its own words: still the focus"
+
+
 def test_unknown_or_other_field_is_not_guessed(api_url: str) -> None:
     body = resolve(api_url, "thủ tục xin giấy phép xây dựng nhà ở nông thôn cần giấy tờ gì")
     assert body["decision"] != "answer" or body["kind"] != "procedure"

@@ -42,6 +42,8 @@ class Thresholds:
     abolished_penalty: float = 0.1  # an abolished procedure with no successor ranks below what is in force
     full_text_share: float = 0.25  # share of a score from BM25 over the entry's whole text (fulltext.py)
     general_question_words: int = 4  # an aspect asked with no procedure gets its general topic in a short message
+    focus_check_words: int = 3  # a follow-up with this many words of its own beyond the aspect...
+    focus_fit: float = 0.5  # ...answers about the focus only when the focus's text holds this share of them
     unknown_words_not_found: int = 3  # this many words the catalogue does not know: a question about something else
     max_candidates: int = 3
     max_aspects: int = 3  # a procedure answer covers at most this many aspects named in one message
@@ -244,8 +246,9 @@ def _decide(
     topic_query = snap.topic_index.analyse(text)  # ...but may name a topic ("bưu chính công ích")
     ranked = rank(snap, procedure_query, topic_query, text)
     named = [c for c in ranked if c.specific and c.score >= t.choose]
-    if focus_slug:  # a follow-up moves the focus only to a firmly named procedure; a topic does not take an aspect
-        named = [c for c in named if c.firm and c.score >= t.answer and not (asked and c.kind == "topic")]
+    if focus_slug:  # a follow-up moves the focus only to a firmly named entry; a topic takes no specific aspect
+        specific = asked and aspect != "overview"
+        named = [c for c in named if c.firm and c.score >= t.answer and not (specific and c.kind == "topic")]
     if named:
         top = _procedure_over_topic(snap, named)
         # A close candidate whose matched words the best one also matched adds no doubt: the best explains more.
@@ -267,7 +270,25 @@ def _decide(
         return Resolution("choose", "ambiguous" if ambiguous else "weak", aspect, candidates=offered)
     unknown = sum(1 for token in procedure_query.unknown if f"?{token}" not in procedure_query.weak)  # names, years
     content = len(set(procedure_query.known)) + unknown
+    out_of_scope = intent == "out_of_scope" and confidence >= t.intent_confidence  # nothing named, the classifier agrees
+    if focus_slug and (out_of_scope or not _fits_focus(snap, focus_slug, procedure_query)):
+        return Resolution("not_found", "not_about_focus", aspect)  # "thủ tục cấp giấy phép lái xe được không"
     return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown, content)
+
+
+def _fits_focus(snap: Snapshot, focus: str, query: Query) -> bool:
+    """A follow-up's own words speak of the procedure in focus: its whole text holds most of their weight.
+
+    Each word weighs its rarity across the catalogue (a word no entry holds weighs most), so "giáo", "lớp" say little.
+    """
+    index = snap.full_text
+    words = {w for w in (*query.known, *query.unknown) if not w.isdigit() and not {w, f"?{w}"} & query.weak}
+    if len(words) < THRESHOLDS.focus_check_words or index is None:
+        return True
+    text = index.words_of.get(("procedure", focus), frozenset())
+    rarest = max(index.idf.values(), default=1.0)
+    weight = {w: index.idf.get(w, rarest) for w in words}
+    return sum(weight[w] for w in words if w in text) >= THRESHOLDS.focus_fit * sum(weight.values())
 
 
 def _procedure_over_topic(snap: Snapshot, named: list[Candidate]) -> Candidate:
