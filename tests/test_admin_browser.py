@@ -7,16 +7,13 @@ import pathlib
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from api.catalogue.loader import Catalogue
 from api.db import session_factory
 from api.records import service
 from tests.api import records_servers as rs
+from tests.browser import chromium, require_chromium
 from tests.conftest import ARTIFACTS
-
-CHROMIUM = pathlib.Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
 def seed(db: str) -> str:
@@ -40,8 +37,7 @@ def seed(db: str) -> str:
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogue, logdir: pathlib.Path) -> Iterator[tuple[str, str]]:
-    if not CHROMIUM.exists():
-        pytest.fail("/usr/bin/chromium missing: install Debian's chromium package")
+    require_chromium()
     db = rs.fresh_db(tmp_path_factory.mktemp("browser"), catalogue)
     code = seed(db)
     with rs.api(db, logdir, "api-admin-browser") as base:
@@ -50,8 +46,7 @@ def url(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogue, logdir: 
 
 def test_admin_dashboard_and_ticket_answer_in_chromium(url: tuple[str, str]) -> None:
     base, code = url
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
         page.goto(f"{base}/admin")
         assert page.url.endswith("/admin/login")
@@ -74,4 +69,3 @@ def test_admin_dashboard_and_ticket_answer_in_chromium(url: tuple[str, str]) -> 
         page.wait_for_url(f"{base}/admin/tickets?done={code}")
         assert f"Đã gửi câu trả lời cho {code}" in page.content()
         page.screenshot(path=str(ARTIFACTS / "admin-tickets.png"), full_page=True)
-        browser.close()

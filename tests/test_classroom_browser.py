@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from api.admin.auth import upsert_user
 from api.catalogue.loader import Catalogue
@@ -19,11 +19,10 @@ from api.db import session_factory
 from api.lessons.loader import read_lessons, sync_lessons
 from api.settings import ROOT
 from tests.api import records_servers as rs
-from tests.conftest import ARTIFACTS, in_ci
+from tests.browser import chromium
+from tests.conftest import ARTIFACTS
 from tests.test_classroom_teacher import join, work_through
 
-CHROMIUM = pathlib.Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 OTHER_TEACHER = "thaygiao3"
 BOT = "dvc_lop_bot"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -49,15 +48,8 @@ def url(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogue, logdir: 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Headless Debian Chromium driven by Playwright."""
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} missing: install Debian's chromium (make browser)"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def log_in(browser: Browser, base: str, username: str) -> Page:

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import pathlib
 import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from api.db import session_factory
 from api.notifications.service import enqueue
-from tests.conftest import ARTIFACTS, RasaServer, in_ci
+from tests.browser import chromium
+from tests.conftest import ARTIFACTS, RasaServer
 
 pytestmark = pytest.mark.rasa
-CHROMIUM = pathlib.Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 QUESTION = "cho hoi xin ban sao bang tot nghiep can giay to gi"
 XSS = "<img src=x onerror=alert(1)>"
 WAIT = 60_000
@@ -24,15 +22,8 @@ WAIT = 60_000
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Headless Debian Chromium driven by Playwright."""
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} missing: install Debian's chromium (apt-get install chromium)"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 def demo_url(api_url: str) -> str:
