@@ -116,6 +116,9 @@ import numpy
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier as Classifier
 Classifier.process = Classifier.process._dvc_original
 Classifier._create_X = rasa_speedups.original_create_x
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+assert CountVectorsFeaturizer._create_features is rasa_speedups.sentence_vectors_only
+CountVectorsFeaturizer._create_features = rasa_speedups.original_create_features  # per-token features made again
 classifiers = [node._component for node in agent.processor.graph_runner._instantiated_nodes.values()
                if isinstance(node._component, Classifier)]
 assert classifiers and all(c.clf.coef_.flags.f_contiguous for c in classifiers)
