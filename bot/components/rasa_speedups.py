@@ -30,11 +30,11 @@ Profiling a turn under load (py-spy, `make bench`) showed these pure-overhead ho
 8. The intent classifier asks each message for its combined sparse features and keeps only the sentence ones; the
    sequence ones (a row per token, per featurizer) were deep-copied and stacked for nothing (~4% of Rasa's CPU).
    It now combines the sentence features alone, with the same functions: the same matrix.
-9. The rule policy matches its rules against the states of the whole conversation, turn by turn from the latest,
-   for each prediction; a turn older than a rule's length lets that rule through, yet every older turn was still
-   checked against every rule left (~9% of Rasa's CPU in a long conversation). It now stops checking once the
-   turns are older than the longest rule left, and rebuilds the set as often as before: the same rules, in the same
-   order.
+9. The rule policy matches its rules against the conversation's states, latest turn first, for each look-up (the
+   whole look-up was ~9% of Rasa's CPU under load): each rule key was parsed and reversed again for every check, and
+   every turn older than the rules was still checked against each rule left. Each rule's states are now read once,
+   and the turns stop once older than the longest rule left (the set is rebuilt as often as before, so it iterates
+   in the same order): the same rules.
 10. The rule policy looks for a rule twice after a user message (by its text, then by its intent), and each time
    recomputes the states of the whole conversation by replaying every event (about 1 ms in a 30-turn one). It now
    replays them once per prediction and gives each look-up its own copy (each removes a different feature).
