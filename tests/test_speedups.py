@@ -253,10 +253,10 @@ from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from rasa.core.policies.rule_policy import RulePolicy, RULES, RULES_FOR_LOOP_UNHAPPY_PATH
 from rasa.shared.core.events import ActionExecuted
-from bot.components import rasa_speedups
+from bot.components import rasa_speedups, rule_speedups  # noqa: F401
 
 agent = Agent.load(sys.argv[1])
-assert RulePolicy._get_possible_keys is rasa_speedups.possible_rule_keys and RulePolicy._predict._dvc_original
+assert RulePolicy._get_possible_keys is rule_speedups.possible_rule_keys and RulePolicy._predict._dvc_original
 policies = [node._component for node in agent.processor.graph_runner._instantiated_nodes.values()
             if isinstance(node._component, RulePolicy)]
 assert policies
@@ -270,8 +270,8 @@ def same_keys(tracker):
         for use_text in (True, False):
             states = policy._prediction_states(tracker, domain, use_text, rule_only_data=policy._get_rule_only_data())
             for lookup in (policy.lookup[RULES], policy.lookup.get(RULES_FOR_LOOP_UNHAPPY_PATH, {})):
-                fast = list(rasa_speedups.possible_rule_keys(policy, lookup, states))
-                slow = list(rasa_speedups.original_possible_keys(policy, lookup, states))
+                fast = list(rule_speedups.possible_rule_keys(policy, lookup, states))
+                slow = list(rule_speedups.original_possible_keys(policy, lookup, states))
                 assert fast == slow, (tracker.sender_id, len(states), fast, slow)  # same keys, same order
                 compared += 1
 
@@ -306,7 +306,7 @@ for policy in policies:
 DialogueStateTracker.past_states = replay
 assert "past_states" not in vars(tracker), "the tracker is left as it was"
 print("replays", len(replays), len(policies))
-RulePolicy._get_possible_keys = rasa_speedups.original_possible_keys
+RulePolicy._get_possible_keys = rule_speedups.original_possible_keys
 RulePolicy._predict = RulePolicy._predict._dvc_original  # states replayed for each look-up, as before
 slow = asyncio.run(conversation("rules-slow", predict))
 assert fast == slow, [(f, s) for f, s in zip(fast, slow) if f != s][:3]

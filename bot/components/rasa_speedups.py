@@ -30,14 +30,15 @@ Profiling a turn under load (py-spy, `make bench`) showed these pure-overhead ho
 8. The intent classifier asks each message for its combined sparse features and keeps only the sentence ones; the
    sequence ones (a row per token, per featurizer) were deep-copied and stacked for nothing (~4% of Rasa's CPU).
    It now combines the sentence features alone, with the same functions: the same matrix.
-9. The rule policy matches its rules against the conversation's states, latest turn first, for each look-up (the
-   whole look-up was ~9% of Rasa's CPU under load): each rule key was parsed and reversed again for every check, and
-   every turn older than the rules was still checked against each rule left. Each rule's states are now read once,
-   and the turns stop once older than the longest rule left (the set is rebuilt as often as before, so it iterates
-   in the same order): the same rules.
-10. The rule policy looks for a rule twice after a user message (by its text, then by its intent), and each time
-   recomputes the states of the whole conversation by replaying every event (about 1 ms in a 30-turn one). It now
-   replays them once per prediction and gives each look-up its own copy (each removes a different feature).
+9. The rule policy (rule_speedups.py) matches its rules against the conversation's states, latest turn first, for
+   each look-up (the whole look-up was ~9% of Rasa's CPU under load): each rule key was parsed and reversed again
+   for every check, and every turn older than the rules was still checked against each rule left. Each rule's
+   states are now read once, and the turns stop once older than the longest rule left (the set is rebuilt as often
+   as before, so it iterates in the same order): the same rules.
+10. The rule policy (rule_speedups.py) looks for a rule twice after a user message (by its text, then by its
+   intent), and each time recomputes the states of the whole conversation by replaying every event (about 1 ms in
+   a 30-turn one). It now replays them once per prediction and gives each look-up its own copy (each removes a
+   different feature).
 11. Each count-vectors featurizer turned a message's text into a matrix row per token as well as the sentence's
    one; the classifier reads only the sentence's (8 above) and nothing else reads features (config.yml), so for
    text the per-token rows are no longer made (~3% of Rasa's CPU). Other attributes keep theirs.
@@ -57,6 +58,8 @@ import fastjsonschema
 import jsonschema
 import ujson
 from jsonschema import exceptions, validators
+
+from bot.components import rule_speedups
 
 _original_validate = jsonschema.validate
 _cache: dict[str, Any] = {}
@@ -274,87 +277,6 @@ def release_lock(self: Any, conversation_id: str, ticket_number: int) -> None:
     self.delete_lock(conversation_id)
 
 
-_rules: dict[str, list[Any]] = {}  # rule key → its states, latest first, lists already read as tuples
-PREVIOUS_ACTION = "prev_action"  # rasa.shared.core.constants.PREVIOUS_ACTION, checked by install()
-
-
-def possible_rule_keys(self: Any, lookup: dict[str, str], states: list[Any]) -> set[str]:
-    """RulePolicy._get_possible_keys checking a turn only while some rule left reaches back that far."""
-    possible_keys = set(lookup.keys())
-    longest = 0
-    for i, state in enumerate(reversed(states)):
-        if possible_keys and i >= longest:
-            longest = max(len(_rule_states(self, key)) for key in possible_keys)
-        if i >= longest:  # every rule left lets this turn and older ones through, as _is_rule_applicable would say
-            if len(possible_keys) > 1:
-                for _ in range(len(states) - i):  # the original's rebuilds, so the set iterates in the same order
-                    possible_keys = set(iter(possible_keys))
-            return possible_keys
-        possible_keys = {key for key in possible_keys if _applicable(self, _rule_states(self, key), i, state)}
-    return possible_keys
-
-
-def _rule_states(policy: Any, key: str) -> list[Any]:
-    """A rule key's states, latest first, each list value as the tuple _does_rule_match_state compares it as."""
-    states = _rules.get(key)
-    if states is None:
-        states = [
-            {kind: {k: tuple(v) if isinstance(v, list) else v for k, v in sub.items()} for kind, sub in state.items()}
-            for state in reversed(policy._rule_key_to_state(key))
-        ]
-        _rules[key] = states
-    return states
-
-
-def _applicable(policy: Any, rule_states: list[Any], turn_index: int, conversation_state: Any) -> bool:
-    """RulePolicy._is_rule_applicable on a rule's states read once (the same tests, in the same order)."""
-    if turn_index >= len(rule_states):
-        return True
-    current_previous_action = conversation_state.get(PREVIOUS_ACTION)
-    rule_previous_action = rule_states[turn_index].get(PREVIOUS_ACTION)
-    if not rule_previous_action and not current_previous_action:
-        return True
-    if not rule_previous_action or not current_previous_action:
-        return False
-    return bool(policy._does_rule_match_state(rule_states[turn_index], conversation_state))
-
-
-def _states_once(predict: Any) -> Any:
-    """Wrap RulePolicy._predict: the tracker's past states computed once for its look-ups, each given a copy."""
-
-    @functools.wraps(predict)
-    def wrapped(self: Any, tracker: Any, domain: Any) -> Any:
-        replay = tracker.past_states
-        kept: list[tuple[Any, tuple[Any, ...], list[Any]]] = []  # (domain, other arguments, pristine states)
-
-        def past_states(
-            domain: Any, omit_unset_slots: bool = False, ignore_rule_only_turns: bool = False, rule_only_data: Any = None
-        ) -> list[Any]:
-            arguments = (omit_unset_slots, ignore_rule_only_turns, rule_only_data)
-            if kept and kept[0][0] is domain and kept[0][1] == arguments:
-                return _copy_states(kept[0][2])
-            states: list[Any] = replay(domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
-            kept[:] = [(domain, arguments, _copy_states(states))]
-            return states
-
-        tracker.past_states = past_states  # this prediction only: the tracker does not change while it runs
-        try:
-            return predict(self, tracker, domain)
-        finally:
-            del tracker.past_states
-
-    wrapped._dvc_original = predict  # type: ignore[attr-defined]
-    return wrapped
-
-
-def _copy_states(states: list[Any]) -> list[Any]:
-    """States as past_states builds them: new dicts down to the sub-states, whose values are strings and tuples."""
-    return [{kind: dict(sub) for kind, sub in state.items()} for state in states]
-
-
-original_possible_keys: Any = None  # RulePolicy._get_possible_keys before install(), for tests/test_speedups.py
-
-
 def install() -> None:
     """Install the speed-ups in this process (idempotent)."""
     if not _event_validators:
@@ -386,14 +308,7 @@ def install() -> None:
         from rasa.core.lock_store import LockStore
 
         LockStore.cleanup = release_lock  # type: ignore[method-assign]
-        from rasa.core.policies.rule_policy import RulePolicy
-        from rasa.shared.core import constants
-
-        assert constants.PREVIOUS_ACTION == PREVIOUS_ACTION
-        global original_possible_keys
-        original_possible_keys = RulePolicy._get_possible_keys
-        RulePolicy._get_possible_keys = possible_rule_keys  # type: ignore[method-assign]
-        RulePolicy._predict = _states_once(RulePolicy._predict)  # type: ignore[method-assign]
+        rule_speedups.install()
     from rasa.shared.core.events import Event
 
     if getattr(Event.resolve_by_type, "_dvc_cached", False):
