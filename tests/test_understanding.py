@@ -115,6 +115,8 @@ def test_personal_data_in_a_message_names_no_procedure(api_url: str) -> None:
     contact = resolve(api_url, "số của em 0912 345 678, mail em là lan@truong.edu.vn")
     assert contact["decision"] != "answer" and contact["candidates"] == [], "'edu.vn' is no 'Việt Nam', a phone no code"
     assert "0912" not in contact["query"] and "lan@" not in contact["query"]
+    phone = resolve(api_url, "số thật của em là 0903 111 222 ạ")
+    assert phone["decision"] != "answer", "two words from two names ('sổ gốc', 'thất lạc') explain nothing together"
     lost = resolve(api_url, "em mất bằng tốt nghiệp c3 rồi, sđt 0987654321, xin lại ở đâu ạ")
     assert (lost["decision"], lost["slug"], lost["aspect"]) == ("answer", "ban_sao_van_bang_tu_so_goc", "where")
 

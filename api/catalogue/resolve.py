@@ -260,7 +260,10 @@ def _decide(
         if focus_slug and any(c.kind == "procedure" and c.slug == focus_slug for c in close):
             return Resolution("answer", "focus", aspect, "procedure", focus_slug)
         query = topic_query if top.kind == "topic" else procedure_query
-        explains_all = not query.unknown and set(query.known) <= top.matched and top.score >= t.explained_answer  # "học phí"
+        # Every word explained ("học phí"): by one whole name when there are only two ("số thật": "sổ gốc", "thất lạc")
+        known = set(query.known)
+        explains_all = not query.unknown and known <= top.matched and top.score >= t.explained_answer
+        explains_all = explains_all and (top.whole_name > 0 or len(known) > 2)
         runner_up = next((c.score for c in named if c is not top and not c.matched < top.matched), 0.0)
         clear = top.score >= t.clear_answer and top.score - runner_up >= t.clear_gap
         if len(close) == 1 and top.firm and (top.score >= t.answer or clear or explains_all):
