@@ -22,6 +22,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import cpu_seconds, pct  # noqa: E402
 from loadgen import Connection  # noqa: E402
 
 from api.catalogue.loader import load_catalogue, read_catalogue  # noqa: E402
@@ -61,26 +62,6 @@ def seed(url: str, count: int) -> list[tuple[str, str]]:
             pairs.append((code, phone[-4:]))
         session.commit()
     return pairs
-
-
-def pct(values: list[float], q: float) -> float:
-    """The q-quantile of values (seconds), in ms."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time so far of a process and its children (uvicorn workers), from /proc."""
-    total, pids = 0.0, [pid]
-    while pids:
-        current = pids.pop()
-        try:
-            fields = pathlib.Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            pids += [int(c) for c in pathlib.Path(f"/proc/{current}/task/{current}/children").read_text().split()]
-        except OSError:
-            continue
-    return total
 
 
 async def run(base: str, token: str, pairs: list[tuple[str, str]], seconds: float, rate: float | None) -> dict[str, float]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import pathlib
 import random
 import ssl
@@ -163,23 +162,9 @@ async def run(target: Target, users: int, seconds: float, reading: bool) -> dict
     return result.figures()
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process and its children so far, from /proc."""
-    total, pids = 0.0, [pid]
-    while pids:
-        current = pids.pop()
-        try:
-            fields = pathlib.Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            pids += [int(c) for c in pathlib.Path(f"/proc/{current}/task/{current}/children").read_text().split()]
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
-
-
 def cpu_by_kind(pids: dict[str, list[int]]) -> dict[str, float]:
     """CPU seconds used so far by each kind of service."""
-    return {kind: sum(cpu_seconds(p) for p in group) for kind, group in pids.items()}
+    return {kind: sum(bench.cpu_seconds(p) for p in group) for kind, group in pids.items()}
 
 
 def measure(target: Target, plan: dict[str, Any], pids: dict[str, list[int]] | None = None) -> dict[str, Any]:
