@@ -55,6 +55,7 @@ class FullTextIndex:
             doc_freq.update(bag.keys())
         self.idf = {t: math.log(1 + (total - df + 0.5) / (df + 0.5)) for t, df in doc_freq.items()}
         self.words = frozenset(t for t in doc_freq if "_" not in t)  # single words, without the pairs
+        self.rarest = max(self.idf.values(), default=1.0)  # the weight of a word no entry holds
         self.words_of = {key: frozenset(t for t in bag if "_" not in t) for key, bag in zip(self.keys, bags, strict=True)}
         self.postings: dict[str, list[tuple[int, float]]] = {}  # term → (document, its BM25 share: IDF × weight)
         for i, bag in enumerate(bags):

@@ -289,8 +289,7 @@ def _fits_focus(snap: Snapshot, focus: str, query: Query) -> bool:
     if len(words) < THRESHOLDS.focus_check_words or index is None:
         return True
     text = index.words_of.get(("procedure", focus), frozenset())
-    rarest = max(index.idf.values(), default=1.0)
-    weight = {w: index.idf.get(w, rarest) for w in words}
+    weight = {w: index.idf.get(w, index.rarest) for w in words}
     return sum(weight[w] for w in words if w in text) >= THRESHOLDS.focus_fit * sum(weight.values())
 
 
