@@ -85,6 +85,16 @@ def test_personal_context_does_not_hide_the_procedure(api_url: str) -> None:
     assert (back["decision"], back["slug"]) == ("answer", "xin_hoc_lai"), "re-enrolment, not a school transfer"
 
 
+def test_education_abbreviations_are_read_as_words(api_url: str) -> None:
+    for text, slug in [
+        ("hs bi mat shk thi nhap hoc lop 1 chung minh cu tru the nao", "admission_by_residence"),
+        ("con em la hs dan toc muon vao truong dbdhdt thi dang ky o dau", "tuyen_sinh_du_bi_dai_hoc"),
+        ("lam lai bang tn thptqg bi mat", "ban_sao_van_bang_tu_so_goc"),  # a lost diploma, not the exam's registration
+    ]:
+        body = resolve(api_url, text)
+        assert (body["decision"], body["slug"]) == ("answer", slug), text
+
+
 def test_follow_up_naming_only_an_aspect_answers_about_the_focus(api_url: str) -> None:
     for text, aspect in [
         ("thế hạn chót nộp là hôm nào", "deadline"),
