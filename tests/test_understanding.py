@@ -115,6 +115,10 @@ def test_several_aspects_in_one_message_are_all_answered(api_url: str) -> None:
     assert (body["decision"], body["slug"]) == ("answer", "xin_hoc_lai")
     assert body["aspects"] == ["documents", "fee", "time"], "in the order asked"
     assert body["aspect"] in body["aspects"] and set(body["also_aspects"]) == set(body["aspects"]) - {body["aspect"]}
+    first = resolve(api_url, "mất bằng tốt nghiệp cấp 3 thì xin bản sao cần giấy tờ gì? Bao lâu thì có?")
+    assert (first["aspect"], first["aspects"]) == ("documents", ["documents", "time"]), "the first question leads"
+    specific = resolve(api_url, "chuyển trường cho con khi nào thì hết hạn")
+    assert specific["aspect"] == "deadline", "in one clause the most specific aspect leads ('hết hạn' over 'khi nào')"
     one = resolve(api_url, "xin hoc lai mat bao lau")
     assert (one["aspect"], one["aspects"], one["also_aspects"]) == ("time", [], []), "one aspect asked: one answered"
     chosen = resolve(api_url, "bằng cấp giấy tờ gì, bao lâu")

@@ -15,6 +15,7 @@ from textnorm import normalize
 
 _ASPECTS_FILE = pathlib.Path(__file__).with_name("aspects.yml")
 _WORD = re.compile(r"\w+", re.UNICODE)
+_CLAUSE_END = re.compile(r"[.?!,;:\n]")
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,14 @@ class Asked:
 def split_aspect(text: str) -> Asked:
     """The aspects one message asks about, and the text without its aspect phrases (to search for the entry)."""
     data = aspect_data()
-    raw = _WORD.findall(unicodedata.normalize("NFC", text[:2000].lower()))
+    lowered = unicodedata.normalize("NFC", text[:2000].lower())
+    raw: list[str] = []
+    clause: list[int] = []  # each word and the clause it is in (a new one after . ? ! , ; : or a line break)
+    end = 0
+    for match in _WORD.finditer(lowered):
+        raw.append(match.group())
+        clause.append((clause[-1] if clause else 0) + bool(_CLAUSE_END.search(lowered, end, match.start())))
+        end = match.end()
     words: list[str] = []
     owner: list[int] = []  # normalised word → index of the raw word it came from
     for i, word in enumerate(raw):
@@ -93,7 +101,9 @@ def split_aspect(text: str) -> Asked:
     drop = {owner[i] for i, t in enumerate(taken) if t and not kept[i]}
     rest = " ".join(word for i, word in enumerate(raw) if i not in drop)
     aspects = {a for _, a in found}
-    specific = next((a for a in data.order if a in aspects and a != "overview"), None)
+    asked = [(clause[owner[start]], a) for start, a in found if a != "overview"]
+    first = {a for c, a in asked if c == min(asked)[0]} if asked else set()  # the first clause that asks: its aspect
+    specific = next((a for a in data.order if a in first), None)  # the most specific ("hết hạn" over "khi nào")
     named = tuple(dict.fromkeys(a for _, a in sorted(found) if a != "overview"))
     return Asked(specific, "overview" if "overview" in aspects else None, rest, named)
 
