@@ -225,7 +225,7 @@ def fact_text(texts: Texts, aspect: str, proc: dict[str, Any], site: dict[str, A
     if aspect == "where":
         agency = shorten((proc.get("agency") or {}).get("value"), 260)
         lines = [texts.get("utter_answer_where", agency=agency, channels=_channels(texts, proc), **common)]
-        if site.get("address"):
+        if site.get("address") and (proc.get("counter") or {}).get("value") == "province":  # the Sở's own counter
             lines.append(
                 texts.get("utter_answer_where_office", address=site["address"], office_hours=site.get("office_hours", ""))
             )

@@ -169,3 +169,12 @@ def test_out_of_scope_intent_still_answers_what_the_catalogue_holds(actions_url:
     assert slot_events(held).get("topic_slug") == "exam_calendar", "the classifier's guess does not hide the topic"
     other = run_action(actions_url, "out_of_scope", "giá vé xe khách đi Huế bao nhiêu")
     assert "ngoài phạm vi" in reply_text(other) and "topic_slug" not in slot_events(other)
+
+
+def test_where_names_the_sos_counter_only_for_procedures_handled_there(actions_url: str) -> None:
+    office = "Trung tâm Phục vụ hành chính công"
+    school = run_action(actions_url, "ask_where_submit", "thế thì nộp ở chỗ nào", slots={"procedure_slug": "chuyen_truong_thpt"})
+    assert "Trường" in reply_text(school) and office not in reply_text(school), "a school's procedure is not the Sở's"
+    slots = {"procedure_slug": "cong_nhan_van_bang_pho_thong_nuoc_ngoai"}
+    province = run_action(actions_url, "ask_where_submit", "thế thì nộp ở chỗ nào", slots=slots)
+    assert office in reply_text(province), "the Sở's own procedure names its counter"

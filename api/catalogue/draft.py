@@ -22,6 +22,7 @@ from api.catalogue.national import (
     agency_text,
     audience_of,
     clean,
+    counter_of,
     fees,
     official_name,
     quantity,
@@ -171,6 +172,7 @@ def draft(record: NationalRecord, sid: str, slug: str) -> dict[str, Any]:
         "priority": None,
         "field": _fact(record.field or None, [CSV_SOURCE, sid], None if record.field else "Bản chụp CSDL không ghi lĩnh vực."),
         "agency": _fact(agency, [CSV_SOURCE, sid], agency_note),
+        "counter": {"value": counter, "sources": [CSV_SOURCE]} if (counter := counter_of(record)) else None,
     }
     detail = record.detail
     if detail is None:
@@ -242,7 +244,7 @@ def merge(existing: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
     for key in KEEP:
         if key in existing:
             merged[key] = existing[key]
-    for key in ("field", "agency"):  # the copy leaves them blank for some rows: keep what another source said
+    for key in ("field", "agency", "counter"):  # the copy leaves them blank for some rows: keep what another source said
         if not (fresh.get(key) or {}).get("value") and (existing.get(key) or {}).get("value"):
             merged[key] = existing[key]
     if fresh.get("documents") is None:  # the copy has no detail page: keep details sourced elsewhere

@@ -148,6 +148,21 @@ def agency_text(record: NationalRecord) -> tuple[str | None, str | None]:
     return "; ".join(unique), note
 
 
+COUNTERS = (  # (level, what each implementing agency's name starts with), for counter_of
+    ("province", ("Sở Giáo dục", "Ủy ban nhân dân cấp tỉnh")),
+    ("commune", ("Ủy ban nhân dân cấp xã",)),
+    ("ministry", ("Bộ ", "Bộ trưởng", "Cục ")),
+    ("institution", ("Cơ sở giáo dục", "Trường", "Trung tâm")),
+)
+
+
+def counter_of(record: NationalRecord) -> str | None:
+    """The one level every implementing agency of the record is at (province, commune, institution, ministry)."""
+    names = [a.strip() for a in record.agency.split(";") if a.strip()]
+    levels = {next((lvl for lvl, starts in COUNTERS if n.startswith(starts)), None) for n in names}
+    return levels.pop() if len(levels) == 1 else None
+
+
 def slug_for(name: str, taken: set[str]) -> str:
     """A short ASCII slug from the name (first words, no parentheses), unique among `taken`."""
     words = re.sub(r"[^a-z0-9 ]", " ", fold(re.sub(r"\(.*?\)", " ", official_name(name)))).split()

@@ -39,6 +39,13 @@ class Document(Strict):
     sources: SourceIds = Field(min_length=1)
 
 
+class Counter(Strict):
+    """Where a paper dossier is handed in: only "province" is the Sở's own counter (site.yaml `address`)."""
+
+    value: Literal["province", "commune", "institution", "ministry"]
+    sources: SourceIds = Field(min_length=1)
+
+
 class Documents(Strict):
     """The required documents; `summary` stands in when the rules give no item list."""
 
@@ -182,6 +189,7 @@ class Procedure(Strict):
     priority: int | None = None
     field: Fact
     agency: Fact
+    counter: Counter | None = None  # unknown or shared between levels: no counter is named, the agency says who
     who_may_request: Fact | None = None
     conditions: Fact | None = None
     documents: Documents | None = None
