@@ -111,6 +111,14 @@ async def outcomes(prefix):
     return out
 
 fast = asyncio.run(outcomes("fast"))
+import gc
+from rasa.shared.core.domain import Domain
+from bot.components import turn_speedups
+assert Domain.is_empty is turn_speedups.domain_is_empty
+for domain in (agent.processor.domain, Domain.empty(), Domain.from_dict({"intents": ["greet"]})):
+    assert domain.is_empty() == turn_speedups.original_is_empty(domain), domain.intents
+print("empty", sum(domain.is_empty() for domain in (agent.processor.domain, Domain.empty())))
+assert not [hook for hook in gc.callbacks if "xla" in getattr(hook, "__qualname__", "")], "no XLA hook per collection"
 DaskGraphRunner.run = rasa_speedups.original_graph_run
 import numpy
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier as Classifier
@@ -173,6 +181,7 @@ def test_graph_runner_without_dask_gives_the_same_parse_and_prediction() -> None
     frozen = next(line for line in result.stdout.splitlines() if line.startswith("frozen"))
     assert int(frozen.split()[1]) > 100_000, "the loaded model's objects are out of the collector's sight"
     assert "later messages skip the freeze" in result.stdout
+    assert "empty 1" in result.stdout, "the domain's emptiness is told as before"
 
 
 POOL_AND_LOCK_CHECK = r"""
