@@ -95,6 +95,16 @@ def test_education_abbreviations_are_read_as_words(api_url: str) -> None:
         assert (body["decision"], body["slug"]) == ("answer", slug), text
 
 
+def test_a_country_after_a_preposition_is_abroad(api_url: str) -> None:
+    for text, slug in [
+        ("chau hoc het lop 12 ben uc ve thi cong nhan bang the nao", "cong_nhan_van_bang_pho_thong_nuoc_ngoai"),
+        ("con toi dang hoc lop 7 o nhat, ve viet nam hoc tiep thi thu tuc the nao", "tiep_nhan_hoc_sinh_tu_nuoc_ngoai"),
+    ]:
+        body = resolve(api_url, text)
+        assert (body["decision"], body["slug"]) == ("answer", slug), text
+    assert resolve(api_url, "lop hoc my thuat cho con o dau")["decision"] != "answer", "'mỹ thuật' is no country"
+
+
 def test_follow_up_naming_only_an_aspect_answers_about_the_focus(api_url: str) -> None:
     for text, aspect in [
         ("thế hạn chót nộp là hôm nào", "deadline"),
