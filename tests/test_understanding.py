@@ -120,6 +120,16 @@ def test_follow_up_naming_only_an_aspect_answers_about_the_focus(api_url: str) -
     assert (switched["slug"], switched["aspect"]) == ("chuyen_truong_thpt", "documents")
 
 
+def test_a_topic_named_beside_an_aspect_moves_the_focus_but_the_aspects_own_topic_does_not(api_url: str) -> None:
+    focus = {"focus": "ban_sao_van_bang_tu_so_goc", "intent": "ask_where_submit", "confidence": "0.9"}
+    copy = resolve(api_url, "muon lay ban sao y hoc ba cua con thi den cho nao", **focus)
+    assert (copy["decision"], copy["slug"], copy["aspect"]) == ("answer", "hoc_ba", "where")
+    support = resolve(api_url, "chau bi khuyet tat van dong thi xin ho tro o dau", **focus)
+    assert (support["decision"], support["slug"]) == ("answer", "disability_support")
+    postal = resolve(api_url, "con tra ket qua qua buu dien co duoc khong", **{**focus, "intent": "ask_postal"})
+    assert (postal["decision"], postal["slug"], postal["aspect"]) == ("answer", "ban_sao_van_bang_tu_so_goc", "postal")
+
+
 def test_several_aspects_in_one_message_are_all_answered(api_url: str) -> None:
     body = resolve(api_url, "xin học lại cho cháu thì phải nộp giấy tờ gì, lệ phí bao nhiêu và mất bao lâu")
     assert (body["decision"], body["slug"]) == ("answer", "xin_hoc_lai")

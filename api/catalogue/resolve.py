@@ -246,9 +246,15 @@ def _decide(
     topic_query = snap.topic_index.analyse(text)  # ...but may name a topic ("bưu chính công ích")
     ranked = rank(snap, procedure_query, topic_query, text)
     named = [c for c in ranked if c.specific and c.score >= t.choose]
-    if focus_slug:  # a follow-up moves the focus only to a firmly named entry; a topic takes no specific aspect
-        specific = asked and aspect != "overview"
-        named = [c for c in named if c.firm and c.score >= t.answer and not (specific and c.kind == "topic")]
+    if focus_slug:  # a follow-up moves the focus only to a firmly named entry...
+        # ...and a topic takes a specific aspect only when the words outside the aspect name it, and it is not the
+        # aspect's own general topic
+        by_aspect = asked and aspect != "overview"
+        own = _topics_named_by(snap, rest) if by_aspect else set()  # "sao y học bạ ở đâu": "học bạ" names one
+        own.discard(aspect_data().topic_for_aspect.get(aspect, ""))  # "kết quả trả qua bưu điện": the focus's postal
+        named = [
+            c for c in named if c.firm and c.score >= t.answer and not (by_aspect and c.kind == "topic" and c.slug not in own)
+        ]
     if named:
         top = _procedure_over_topic(snap, named)
         # A close candidate whose matched words the best one also matched adds no doubt: the best explains more.
@@ -277,6 +283,12 @@ def _decide(
     if focus_slug and (out_of_scope or not _fits_focus(snap, focus_slug, procedure_query)):
         return Resolution("not_found", "not_about_focus", aspect)  # "thủ tục cấp giấy phép lái xe được không"
     return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown, content)
+
+
+def _topics_named_by(snap: Snapshot, rest: str) -> set[str]:
+    """Topics that the message's words outside its aspect phrase name firmly and specifically on their own."""
+    hits = snap.topic_index.search_query(snap.topic_index.analyse(rest), limit=THRESHOLDS.max_candidates)
+    return {h.slug for h in hits if _specific(h) and (len(h.matched) >= 2 or h.whole_name > 0)}
 
 
 def _fits_focus(snap: Snapshot, focus: str, query: Query) -> bool:
