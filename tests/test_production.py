@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import pathlib
 import secrets
+import subprocess
 
 import httpx
+import psycopg
 import pytest
 import redis
 from alembic import command
@@ -17,6 +19,7 @@ from api.cli import alembic_config, migrate
 from api.db import get_engine, session_factory
 from tests import servers
 from tests.conftest import unavailable
+from tests.pg import throwaway_database
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("DVC_TEST_REDIS", "redis://127.0.0.1:6379/7")
@@ -135,3 +138,29 @@ def test_production_profile_starts_only_complete_and_limits_in_redis(
             assert any(b"login-address" in key for key in redis_client.scan_iter(prefix.rstrip(":") + ":*"))
     finally:
         redis_client.delete(*redis_client.keys(prefix.rstrip(":") + ":*") or [prefix])
+
+
+STORE_SCRIPT = "from bot.tracker_store import MaskingSQLTrackerStore; MaskingSQLTrackerStore(); MaskingSQLTrackerStore()"
+
+
+def test_a_new_conversation_finds_its_last_event_by_index_at_any_table_size() -> None:
+    """Many conversations of ~100 events each: PostgreSQL must not walk the whole table for a sender with none."""
+    try:
+        with throwaway_database("dvc_events") as url:
+            python = servers.ROOT / ".venv-rasa" / "bin" / "python"
+            env = servers.base_env(DVC_TRACKER_DB_URL=url)
+            result = subprocess.run([str(python), "-c", STORE_SCRIPT], env=env, cwd=ROOT, capture_output=True, text=True)
+            assert result.returncode == 0, result.stderr[-2000:]  # twice: a second instance starting finds the index
+            with get_engine(url).begin() as conn:
+                conn.execute(
+                    text(
+                        "INSERT INTO events (sender_id, type_name, timestamp, data) SELECT 'web:' || (g % 16) || '-' || "
+                        "(g / 1760), 'user', g, repeat('x', 300) FROM generate_series(1, 60000) g"
+                    )
+                )
+                conn.execute(text("ANALYZE events"))
+                explain = text("EXPLAIN SELECT max(id) FROM events WHERE sender_id = 'web:new'")
+                plan = "\n".join(row[0] for row in conn.execute(explain))
+    except psycopg.OperationalError as exc:
+        unavailable("PostgreSQL", exc)
+    assert "ix_events_sender_id_id" in plan and "events_pkey" not in plan, plan
