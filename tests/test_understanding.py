@@ -128,6 +128,8 @@ def test_a_topic_named_beside_an_aspect_moves_the_focus_but_the_aspects_own_topi
     assert (support["decision"], support["slug"]) == ("answer", "disability_support")
     postal = resolve(api_url, "con tra ket qua qua buu dien co duoc khong", **{**focus, "intent": "ask_postal"})
     assert (postal["decision"], postal["slug"], postal["aspect"]) == ("answer", "ban_sao_van_bang_tu_so_goc", "postal")
+    exams = resolve(api_url, "còn lịch thi tốt nghiệp năm nay thì hạn chót đăng ký là bao giờ", focus=focus["focus"])
+    assert (exams["slug"], exams["aspect"]) == ("exam_calendar", "deadline"), "named by its own words, not the aspect's"
 
 
 def test_several_aspects_in_one_message_are_all_answered(api_url: str) -> None:

@@ -16,6 +16,7 @@ from api.catalogue.cited import cited
 from api.catalogue.search import Hit, Query, personal_words, word_set
 from api.catalogue.store import Snapshot
 from textnorm import normalize
+from textnorm.normalize import fold
 from textnorm.privacy import without_personal_data
 
 Decision = Literal["answer", "choose", "not_found"]
@@ -250,8 +251,7 @@ def _decide(
         # ...and a topic takes a specific aspect only when the words outside the aspect name it, and it is not the
         # aspect's own general topic
         by_aspect = asked and aspect != "overview"
-        own = _topics_named_by(snap, rest) if by_aspect else set()  # "sao y học bạ ở đâu": "học bạ" names one
-        own.discard(aspect_data().topic_for_aspect.get(aspect, ""))  # "kết quả trả qua bưu điện": the focus's postal
+        own = _topics_named_by(snap, rest, aspect) if by_aspect else set()  # "sao y học bạ ở đâu": "học bạ" names one
         named = [
             c for c in named if c.firm and c.score >= t.answer and not (by_aspect and c.kind == "topic" and c.slug not in own)
         ]
@@ -285,10 +285,20 @@ def _decide(
     return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown, content)
 
 
-def _topics_named_by(snap: Snapshot, rest: str) -> set[str]:
-    """Topics that the message's words outside its aspect phrase name firmly and specifically on their own."""
+def _topics_named_by(snap: Snapshot, rest: str, aspect: str) -> set[str]:
+    """Topics that the message's words outside its aspect phrase name firmly and specifically on their own; the
+    aspect's own general topic only by words that are not the aspect's ("lịch thi", not "kết quả trả qua")."""
     hits = snap.topic_index.search_query(snap.topic_index.analyse(rest), limit=THRESHOLDS.max_candidates)
-    return {h.slug for h in hits if _specific(h) and (len(h.matched) >= 2 or h.whole_name > 0)}
+    data = aspect_data()
+    own_topic = data.topic_for_aspect.get(aspect)
+    aspect_words = {fold(w) for a, phrase in data.phrases if a == aspect for w in phrase}
+    return {
+        h.slug
+        for h in hits
+        if _specific(h)
+        and (len(h.matched) >= 2 or h.whole_name > 0)
+        and not (h.slug == own_topic and set(h.matched) <= aspect_words)
+    }
 
 
 def _fits_focus(snap: Snapshot, focus: str, query: Query) -> bool:
