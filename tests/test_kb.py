@@ -195,7 +195,7 @@ def test_withdrawn_entries_are_never_offered_as_current(catalogue: Catalogue) ->
 def test_citizen_procedures_people_ask_about_have_aliases(catalogue: Catalogue) -> None:
     wanted = {
         "bằng c3": "ban_sao_van_bang_tu_so_goc", "xin học lại": "xin_hoc_lai",
-        "miễn học phí": "ho_tro_chi_phi_hoc_tap_mien_giam_hoc_phi", "hỗ trợ tiền ăn trưa": "ho_tro_an_trua_tre_mau_giao",
+        "miễn học phí": "ho_tro_chi_phi_hoc_tap_mien_giam_hoc_phi", "hỗ trợ tiền ăn trưa cho trẻ": "ho_tro_an_trua_tre_mau_giao",
         "học bổng khuyết tật": "hoc_bong_ho_tro_nguoi_khuyet_tat", "chuyển trường": "chuyen_truong_thpt",
     }  # fmt: skip
     for alias, slug in wanted.items():

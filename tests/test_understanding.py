@@ -95,6 +95,13 @@ def test_education_abbreviations_are_read_as_words(api_url: str) -> None:
         assert (body["decision"], body["slug"]) == ("answer", slug), text
 
 
+def test_a_pupils_lunch_question_is_not_answered_with_the_kindergarten_procedure(api_url: str) -> None:
+    body = resolve(api_url, "học sinh nhà nghèo có được nhà nước hỗ trợ tiền ăn trưa không ạ")
+    assert (body["decision"], body["slug"]) != ("answer", "ho_tro_an_trua_tre_mau_giao"), "pupils are not 'trẻ mẫu giáo'"
+    child = resolve(api_url, "be nha em hoc mau giao lon thi ho tro tien an trua can lam don gi")
+    assert (child["decision"], child["slug"]) == ("answer", "ho_tro_an_trua_tre_mau_giao")
+
+
 def test_a_country_after_a_preposition_is_abroad(api_url: str) -> None:
     for text, slug in [
         ("chau hoc het lop 12 ben uc ve thi cong nhan bang the nao", "cong_nhan_van_bang_pho_thong_nuoc_ngoai"),
