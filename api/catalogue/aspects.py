@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from textnorm import normalize
+from textnorm.normalize import fold
 
 _ASPECTS_FILE = pathlib.Path(__file__).with_name("aspects.yml")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -27,6 +28,7 @@ class AspectData:
     phrases: tuple[tuple[str, tuple[str, ...]], ...]  # (aspect, phrase words), longest first
     order: tuple[str, ...]
     topic_for_aspect: dict[str, str]
+    words: dict[str, frozenset[str]]  # aspect → every word of its phrases, accent-folded as search tokens are
     deadline_words: tuple[str, ...]
     other_fields: tuple[str, ...]
 
@@ -44,6 +46,7 @@ def aspect_data() -> AspectData:
         phrases=tuple(phrases),
         order=order,
         topic_for_aspect=dict(data["topic_for_aspect"]),
+        words={a: frozenset(fold(w) for b, phrase in phrases if b == a for w in phrase) for a in order},
         deadline_words=tuple(normalize(w) for w in data["deadline_words"]),
         other_fields=tuple(normalize(w) for w in data["other_fields"]),
     )

@@ -17,7 +17,6 @@ from api.catalogue.search import Hit, Query, personal_words, word_set
 from api.catalogue.store import Snapshot
 from api.catalogue.thresholds import THRESHOLDS
 from textnorm import normalize
-from textnorm.normalize import fold
 from textnorm.privacy import without_personal_data
 
 Decision = Literal["answer", "choose", "not_found"]
@@ -264,7 +263,7 @@ def _topics_named_by(snap: Snapshot, rest: str, aspect: str) -> set[str]:
     hits = snap.topic_index.search_query(snap.topic_index.analyse(rest), limit=THRESHOLDS.max_candidates)
     data = aspect_data()
     own_topic = data.topic_for_aspect.get(aspect)
-    aspect_words = {fold(w) for a, phrase in data.phrases if a == aspect for w in phrase}
+    aspect_words = data.words.get(aspect, frozenset())
     return {
         h.slug
         for h in hits
