@@ -102,6 +102,17 @@ def test_a_pupils_lunch_question_is_not_answered_with_the_kindergarten_procedure
     assert (child["decision"], child["slug"]) == ("answer", "ho_tro_an_trua_tre_mau_giao")
 
 
+def test_a_grade_named_rules_out_procedures_of_another_stage(api_url: str) -> None:
+    for text in (
+        "chau nha toi dang hoc lop 4, gia dinh kho khan, co duoc tro cap tien an trua ko",
+        "con tôi học cấp 1 có được hỗ trợ ăn trưa không",
+    ):
+        body = resolve(api_url, text)
+        assert (body["decision"], body["slug"]) != ("answer", "ho_tro_an_trua_tre_mau_giao"), text
+    older = resolve(api_url, "sinh vien nha ngheo co duoc mien hoc phi khong")
+    assert (older["decision"], older["slug"]) == ("answer", "mien_giam_hoc_phi_dai_hoc_gdnn_cong_lap")
+
+
 def test_a_country_after_a_preposition_is_abroad(api_url: str) -> None:
     for text, slug in [
         ("chau hoc het lop 12 ben uc ve thi cong nhan bang the nao", "cong_nhan_van_bang_pho_thong_nuoc_ngoai"),

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from api.catalogue.search import read_as
 from textnorm import normalize
 from textnorm.normalize import fold
 
@@ -31,6 +32,7 @@ class AspectData:
     words: dict[str, frozenset[str]]  # aspect → every word of its phrases, accent-folded as search tokens are
     deadline_words: tuple[str, ...]
     other_fields: tuple[str, ...]
+    levels: dict[str, tuple[str, ...]]  # school level → the words that name it, normalised
 
 
 @functools.lru_cache(maxsize=1)
@@ -49,7 +51,15 @@ def aspect_data() -> AspectData:
         words={a: frozenset(fold(w) for b, phrase in phrases if b == a for w in phrase) for a in order},
         deadline_words=tuple(normalize(w) for w in data["deadline_words"]),
         other_fields=tuple(normalize(w) for w in data["other_fields"]),
+        levels={level: tuple(normalize(w) for w in words) for level, words in data["levels"].items()},
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def levels_named(padded: str) -> frozenset[str]:
+    """The stages of schooling (aspects.yml levels) that normalised, space-padded text names, synonyms read."""
+    padded = read_as(padded)
+    return frozenset(level for level, words in aspect_data().levels.items() if any(f" {w} " in padded for w in words))
 
 
 def _find(words: list[str], phrase: tuple[str, ...], taken: list[bool]) -> list[int]:

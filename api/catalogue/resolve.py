@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from api.calendar import cache as calendar_cache
-from api.catalogue.aspects import aspect_data, deadline_notes, split_aspect
+from api.catalogue.aspects import aspect_data, deadline_notes, levels_named, split_aspect
 from api.catalogue.cited import cited
 from api.catalogue.search import Hit, Query, personal_words, word_set
 from api.catalogue.store import Snapshot
@@ -88,15 +88,18 @@ def rank(snap: Snapshot, procedure_query: Query, topic_query: Query, text: str =
     are moved down by a fixed penalty.
     """
     foreign = _scope(text)
+    levels = levels_named(f" {normalize(text[:2000])} ") if text else frozenset()
     full_text = snap.full_text.relative(text) if snap.full_text and text else {}
     share = THRESHOLDS.full_text_share if full_text else 0.0
 
     def blend(kind: str, slug: str, score: float) -> float:
         return (1 - share) * score + share * full_text.get((kind, slug), 0.0)
 
-    def penalty(doc: dict[str, Any]) -> float:
-        names = _names(doc) if foreign else ""
+    def penalty(doc: dict[str, Any], procedure: bool = True) -> float:
+        names = _names(doc) if foreign or levels else ""
         missed = any(f" {w} " not in names for w in foreign)
+        own_levels = levels_named(names) if levels and procedure else frozenset()  # a topic speaks to every stage
+        missed = missed or bool(own_levels and not own_levels & levels)  # "lớp 3" is not the kindergarten support
         organization = doc.get("audience") == "organization"
         abolished = doc.get("status") == "abolished"
         t = THRESHOLDS
@@ -119,7 +122,7 @@ def rank(snap: Snapshot, procedure_query: Query, topic_query: Query, text: str =
             best[key] = cand
     for hit in snap.topic_index.search_query(topic_query, limit=6):
         matched = frozenset(hit.matched)
-        score = round(blend("topic", hit.slug, hit.score) - penalty(snap.topics[hit.slug]), 4)
+        score = round(blend("topic", hit.slug, hit.score) - penalty(snap.topics[hit.slug], procedure=False), 4)
         best[("topic", hit.slug)] = Candidate("topic", hit.slug, hit.title, score, _specific(hit), matched, hit.whole_name)
     return sorted(best.values(), key=lambda c: (-c.score, c.kind, c.slug))
 

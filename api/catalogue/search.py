@@ -43,7 +43,7 @@ def _synonyms() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs.items(), key=lambda kv: -len(kv[0])))
 
 
-def _read_as(padded: str) -> str:
+def read_as(padded: str) -> str:
     """Replace each synonym phrase of space-padded normalised text by the phrase it means."""
     for phrase, meaning in _synonyms():
         if phrase in padded:
@@ -114,7 +114,7 @@ def content_tokens(text: str, kind: Kind = "procedure") -> list[str]:
     raw = f" {' '.join(_WORD.findall(unicodedata.normalize('NFC', text[:2000].lower())))} "
     raw = _drop_phrases(raw, lists[f"{kind}_raw"])  # phrases as typed with diacritics ("thì sao")
     words = [w for w in raw.split() if w not in lists["exact"]]
-    padded = _drop_phrases(_read_as(f" {normalize(' '.join(words))} "), lists[f"{kind}_phrases"])  # and typed without
+    padded = _drop_phrases(read_as(f" {normalize(' '.join(words))} "), lists[f"{kind}_phrases"])  # and typed without
     stop = lists[kind]
     return [t for t in padded.split() if t not in stop]
 
