@@ -258,3 +258,26 @@ def test_short_procedure_question_and_deadline_follow_up(rasa: RasaServer) -> No
     assert "Tiếp nhận học sinh xin học lại" in deadline and "Hạn nộp cụ thể" in deadline
     postal = _text(rasa.say(user, "có nhận kết quả qua đường bưu điện không"))
     assert "Tiếp nhận học sinh xin học lại" in postal and "bưu" in postal
+
+
+_CORRECT_A_TYPO = """
+from api.catalogue.search import Entry, SearchIndex
+names = ("học sinh nước ngoài vay ngân hàng", "xin học lại", "học bạ")  # "ngoan": one letter from "ngoài" and "ngân"
+index = SearchIndex("procedure", [Entry("procedure", f"p{i}", n, (n,)) for i, n in enumerate(names)])
+print(index._correct("ngoan"))
+"""
+
+
+def test_a_typo_as_close_to_two_words_is_read_the_same_in_every_process() -> None:
+    """Two API workers (or two runs of the benchmark) must give one message the same answer, whatever the hash seed."""
+    import os
+    import subprocess
+    import sys
+
+    seen = set()
+    for seed in range(6):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        out = subprocess.run([sys.executable, "-c", _CORRECT_A_TYPO], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        seen.add(out.stdout.strip())
+    assert len(seen) == 1, seen

@@ -65,10 +65,9 @@ class FullTextIndex:
 
     def relative(self, text: str) -> dict[tuple[str, str], float]:
         """Each matching entry's BM25 score over the best one's (the best is 1.0; no match: empty)."""
-        scores: dict[int, float] = {}
-        get = scores.get
+        scores = [0.0] * len(self.keys)
         for term in set(terms(text[:2000])):
             for i, share in self.postings.get(term, ()):
-                scores[i] = get(i, 0.0) + share
-        best = max(scores.values(), default=0.0)
-        return {self.keys[i]: s / best for i, s in scores.items()} if best > 0 else {}
+                scores[i] += share
+        best = max(scores, default=0.0)
+        return {self.keys[i]: s / best for i, s in enumerate(scores) if s > 0} if best > 0 else {}

@@ -51,18 +51,23 @@ def read_as(padded: str) -> str:
     return padded
 
 
+def _longest_first(phrase: str) -> tuple[int, str]:
+    """Longest phrase first, then alphabetical: overlapping phrases are dropped in the same order in every process."""
+    return -len(phrase), phrase
+
+
 @functools.lru_cache(maxsize=1)
 def _stoplists() -> dict[str, frozenset[str] | tuple[str, ...]]:
     """Stop phrases (longest first), common stop words and the procedure-only ones, normalised like user text."""
     data = yaml.safe_load(_STOPWORDS_FILE.read_text(encoding="utf-8"))
 
     def phrases(items: list[str]) -> tuple[str, ...]:
-        return tuple(sorted({normalize(p) for p in items}, key=len, reverse=True))
+        return tuple(sorted({normalize(p) for p in items}, key=_longest_first))
 
     return {
-        "topic_raw": tuple(sorted({" ".join(p.lower().split()) for p in data["phrases"]}, key=len, reverse=True)),
+        "topic_raw": tuple(sorted({" ".join(p.lower().split()) for p in data["phrases"]}, key=_longest_first)),
         "procedure_raw": tuple(
-            sorted({" ".join(p.lower().split()) for p in data["phrases"] + data["procedure_phrases"]}, key=len, reverse=True)
+            sorted({" ".join(p.lower().split()) for p in data["phrases"] + data["procedure_phrases"]}, key=_longest_first)
         ),
         "exact": frozenset(w.lower() for w in data["exact_words"]),
         "weak": frozenset(normalize(w) for w in data["weak"] + data["context_words"]),
@@ -168,6 +173,7 @@ class Query:
     weak: frozenset[str] = frozenset()  # keys of weak words (personal context, folded collisions)
     strong: dict[str, float] = field(default_factory=dict)  # folded collisions typed in an accented message: full IDF
     diluted: dict[str, float] = field(default_factory=dict)  # each word's weight against precision when unmatched
+    positions: dict[str, tuple[int, ...]] = field(default_factory=dict)  # where each word stands in `tokens`
 
 
 class SearchIndex:
@@ -203,7 +209,7 @@ class SearchIndex:
         self.mean_idf = sum(self.idf.values()) / max(len(self.idf), 1)
         self._name_pairs = frozenset(pair for _, _, pairs in self._shapes for pair in pairs)
         self._by_initial: dict[str, list[str]] = {}
-        for word in self.vocab:
+        for word in sorted(self.vocab):  # sorted: of two corrections as close, every process picks the same one
             self._by_initial.setdefault(word[0], []).append(word)
 
     def _correct(self, token: str) -> str | None:
@@ -258,7 +264,11 @@ class SearchIndex:
             tokens.append(key)
         weak_keys = frozenset(k for k in weights if k.lstrip("?") in weak and k not in strong)
         diluted = {k: w * WEAK_DILUTION if k in weak_keys else w for k, w in weights.items()}
-        return Query(tuple(tokens), weights, tuple(known), tuple(unknown), weak_keys, strong, diluted)
+        positions: dict[str, list[int]] = {}
+        for i, key in enumerate(tokens):
+            positions.setdefault(key, []).append(i)
+        where = {key: tuple(found) for key, found in positions.items()}
+        return Query(tuple(tokens), weights, tuple(known), tuple(unknown), weak_keys, strong, diluted, where)
 
     def _read_collisions(self, words: list[str]) -> tuple[list[str], frozenset[str]]:
         """Accent-free text: a folded collision ("thi") next to a word it names things with is the content word.
@@ -281,23 +291,23 @@ class SearchIndex:
         return out, frozenset(content)
 
     def _window_weight(self, query: Query, common: set[str]) -> float:
-        """Weight of the distinct words in the shortest stretch of the query that holds every matched word."""
+        """Weight of the distinct words in the shortest stretch of the query that holds every matched word (the
+        first such stretch), found over the matched words' positions only."""
         need = len(common)
+        found = sorted((at, token) for token in common for at in query.positions[token])
         counts: Counter[str] = Counter()
         have = 0
         best: tuple[int, int] = (0, len(query.tokens))
         left = 0
-        for right, token in enumerate(query.tokens):
-            if token in common:
-                counts[token] += 1
-                have += counts[token] == 1
+        for right, token in found:
+            counts[token] += 1
+            have += counts[token] == 1
             while have == need:
-                if right - left < best[1] - best[0]:
-                    best = (left, right + 1)
-                gone = query.tokens[left]
-                if gone in common:
-                    counts[gone] -= 1
-                    have -= counts[gone] == 0
+                start, gone = found[left]
+                if right - start < best[1] - best[0]:
+                    best = (start, right + 1)
+                counts[gone] -= 1
+                have -= counts[gone] == 0
                 left += 1
         stretch = set(query.tokens[best[0] : best[1]])
         return sum(query.diluted[t] for t in stretch) + self._weak_held(query, common & stretch)
@@ -335,8 +345,8 @@ class SearchIndex:
         common = qset & nset
         if not common:
             return 0.0, common
-        if query.strong:
-            name_weight += sum(query.strong[t] - self.idf[t] for t in nset if t in query.strong)
+        if query.strong:  # a word of the name that the query holds is one of `common`
+            name_weight += sum(query.strong[t] - self.idf[t] for t in common if t in query.strong)
         known = by_common.get(common)
         if known is None:  # many names match the same words of one query: their weight and precision are the same
             known = by_common[common] = self._precision(query, total, common)
@@ -372,12 +382,19 @@ class SearchIndex:
             if score > 0 and (entry.slug not in best or score > best[entry.slug][0]):
                 best[entry.slug] = (score, name, entry, len(tokens) if common == self._shapes[i][0] else 0)
         known_weight = sum(query.strong.get(t, self.idf[t]) for t in set(query.known)) or 1.0
-        weighed = [(t, t.lstrip("?"), w) for t, w in query.weights.items()]  # the query's words, read once for all hits
-        hits = []
+        by_word: dict[str, list[tuple[str, float]]] = {}  # the query's words, read once for all hits
+        for t, w in query.weights.items():
+            by_word.setdefault(t.lstrip("?"), []).append((t, w))
+        words = by_word.keys()
+        ranked = []
         for slug, (score, name, entry, whole) in best.items():
-            coverage = sum(query.strong.get(t, self.idf[t]) for t in covered[slug]) / known_weight
-            described = self._described[slug]
-            extra = sum(w for t, word, w in weighed if word in described and t not in covered[slug])
+            cover = covered[slug]
+            coverage = sum(query.strong.get(t, self.idf[t]) for t in cover) / known_weight
+            extra = sum(w for word in self._described[slug] & words for t, w in by_word[word] if t not in cover)
             final = (1 - COVERAGE_SHARE) * score + COVERAGE_SHARE * coverage + DESCRIPTION_SHARE * extra / total
-            hits.append(Hit(entry.kind, slug, entry.title, round(final, 4), name, tuple(sorted(covered[slug])), whole))
-        return sorted(hits, key=lambda h: (-h.score, h.slug))[:limit]
+            ranked.append((-round(final, 4), slug, name, entry, whole))
+        ranked.sort(key=lambda r: (r[0], r[1]))
+        return [
+            Hit(entry.kind, slug, entry.title, -neg, name, tuple(sorted(covered[slug])), whole)
+            for neg, slug, name, entry, whole in ranked[:limit]
+        ]
