@@ -102,6 +102,15 @@ def test_a_pupils_lunch_question_is_not_answered_with_the_kindergarten_procedure
     assert (child["decision"], child["slug"]) == ("answer", "ho_tro_an_trua_tre_mau_giao")
 
 
+def test_an_aspect_asked_alone_offers_no_topic_that_only_its_own_words_match(api_url: str) -> None:
+    """ "Hạn", "tiền", "kết quả" are in a few topics' aliases: asked with nothing else, they name none of them."""
+    for text in ("hạn chót là hôm nào vậy ạ", "phải tốn tiền gì không ạ", "mat bao nhieu ngay moi co ket qua a"):
+        body = resolve(api_url, text)
+        offered = {c["slug"] for c in body["candidates"]} | {body["slug"]}
+        assert offered <= {None, "exam_calendar"}, (text, body["decision"], offered)
+    assert resolve(api_url, "hạn chót là hôm nào vậy ạ")["slug"] == "exam_calendar", "the deadline's own general topic"
+
+
 def test_a_grade_named_rules_out_procedures_of_another_stage(api_url: str) -> None:
     for text in (
         "chau nha toi dang hoc lop 4, gia dinh kho khan, co duoc tro cap tien an trua ko",

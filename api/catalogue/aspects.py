@@ -55,6 +55,12 @@ def aspect_data() -> AspectData:
     )
 
 
+def other_fields_named(text: str) -> tuple[str, ...]:
+    """The words of another field (aspects.yml other_fields) the message holds."""
+    padded = f" {normalize(text)} "
+    return tuple(w for w in aspect_data().other_fields if f" {w} " in padded)
+
+
 @functools.lru_cache(maxsize=1024)
 def levels_named(padded: str) -> frozenset[str]:
     """The stages of schooling (aspects.yml levels) that normalised, space-padded text names, synonyms read."""

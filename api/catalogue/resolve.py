@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from api.calendar import cache as calendar_cache
-from api.catalogue.aspects import aspect_data, deadline_notes, levels_named, split_aspect
+from api.catalogue.aspects import aspect_data, deadline_notes, levels_named, other_fields_named, split_aspect
 from api.catalogue.cited import cited
 from api.catalogue.search import Hit, Query, personal_words, word_set
 from api.catalogue.store import Snapshot
@@ -75,19 +75,13 @@ def _names(doc: dict[str, Any]) -> str:
     return " " + " | ".join(normalize(n) for n in names) + " "
 
 
-def _scope(text: str) -> tuple[str, ...]:
-    """The words of another field (aspects.yml other_fields) the message holds."""
-    padded = f" {normalize(text)} "
-    return tuple(w for w in aspect_data().other_fields if f" {w} " in padded)
-
-
 def rank(snap: Snapshot, procedure_query: Query, topic_query: Query, text: str = "") -> list[Candidate]:
     """Procedures and topics in one list, best first; hidden records dropped, replaced ones mapped to successors.
 
     Organisation-facing procedures, and entries that do not cover a word of another field the message holds,
     are moved down by a fixed penalty.
     """
-    foreign = _scope(text)
+    foreign = other_fields_named(text)
     levels = levels_named(f" {normalize(text[:2000])} ") if text else frozenset()
     full_text = snap.full_text.relative(text) if snap.full_text and text else {}
     share = THRESHOLDS.full_text_share if full_text else 0.0
@@ -221,7 +215,7 @@ def _decide(
     procedure_query = snap.procedure_index.analyse(rest, personal_words(text))  # aspect words never name a procedure...
     topic_query = snap.topic_index.analyse(text)  # ...but may name a topic ("bưu chính công ích")
     ranked = rank(snap, procedure_query, topic_query, text)
-    named = [c for c in ranked if c.specific and c.score >= t.choose]
+    named = [c for c in ranked if c.specific and c.score >= t.choose and not _by_aspect_word_only(c, aspect, asked)]
     if focus_slug:  # a follow-up moves the focus only to a firmly named entry...
         # ...and a topic takes a specific aspect only when the words outside the aspect name it, and it is not the
         # aspect's own general topic
@@ -258,6 +252,13 @@ def _decide(
     if focus_slug and (out_of_scope or not _fits_focus(snap, focus_slug, procedure_query)):
         return Resolution("not_found", "not_about_focus", aspect)  # "thủ tục cấp giấy phép lái xe được không"
     return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown, content)
+
+
+def _by_aspect_word_only(c: Candidate, aspect: str, asked: bool) -> bool:
+    """A topic matched by one word of the aspect asked ("hạn", "tiền") and not that aspect's own topic is not named."""
+    data = aspect_data()
+    said = data.words.get(aspect, frozenset()) if asked else frozenset()
+    return c.kind == "topic" and not c.firm and c.matched <= said and c.slug != data.topic_for_aspect.get(aspect)
 
 
 def _topics_named_by(snap: Snapshot, rest: str, aspect: str) -> set[str]:
