@@ -26,6 +26,7 @@ NO_ANSWER_TEXTS = {
     "ambiguous": "utter_ask_which_procedure",
     "weak": "utter_ask_which_procedure_weak",
     "need_procedure": "utter_need_procedure",
+    "offered": "utter_ask_which_offered",
     "no_match": "utter_no_match",
     "not_about_focus": "utter_no_match",
     "not_understood": "utter_not_understood",
@@ -131,15 +132,17 @@ class ActionAnswer(Action):
 
         pick = next(tracker.get_latest_entity_values("procedure_slug"), None)
         pick = pick or next(tracker.get_latest_entity_values("topic_slug"), None)
-        topic = topic_in_focus(tracker)  # a topic answered since the last procedure is what the user now speaks of
+        offered = tracker.get_slot("offered_choices") or []  # choices offered last: newer than any focus
+        topic = None if offered else topic_in_focus(tracker)  # a topic answered since the last procedure, else
         result = await client.resolve(
             text,
-            focus=None if topic else tracker.get_slot("procedure_slug"),
+            focus=None if topic or offered else tracker.get_slot("procedure_slug"),
             intent=intent,
             confidence=float(intent_data.get("confidence") or 0.0),
             last_aspect=tracker.get_slot("last_aspect"),
             pick=pick,
             topic=topic,
+            offered=offered,
         )
         if intent == "out_of_scope" and result["decision"] != "answer":  # the catalogue has the last word
             self._site_reply(dispatcher, texts, intent, result.get("site") or {})
@@ -163,7 +166,8 @@ class ActionAnswer(Action):
             order = tuple(result.get("aspects") or ())
             reply, buttons = procedure_answer(texts, aspect, proc, site, result.get("extra") or {}, result.get("replaced"), order)
             dispatcher.utter_message(text=reply, buttons=buttons)
-            return [SlotSet("procedure_slug", proc["slug"]), SlotSet("last_aspect", aspect), *offered_window(buttons)]
+            slots = [SlotSet("procedure_slug", proc["slug"]), SlotSet("last_aspect", aspect), SlotSet("offered_choices", None)]
+            return [*slots, *offered_window(buttons)]
         if result["decision"] == "answer" and result.get("topic"):
             topic = result["topic"]
             buttons = [*topic_procedure_buttons(result), texts.button("utter_button_list", "/list_procedures")]
@@ -174,7 +178,7 @@ class ActionAnswer(Action):
             remind = remind_button(texts, calendar)[0]
             buttons = [remind, *buttons] if remind else buttons
             dispatcher.utter_message(text=reply, buttons=buttons)
-            return [SlotSet("topic_slug", topic["slug"]), *offered_window(buttons)]
+            return [SlotSet("topic_slug", topic["slug"]), SlotSet("offered_choices", None), *offered_window(buttons)]
         if result["reason"] == "online_only_list":
             procs = (result.get("extra") or {}).get("online_only") or []
             if not procs:
@@ -187,7 +191,8 @@ class ActionAnswer(Action):
         if result["decision"] == "choose" and result.get("candidates"):
             reply = texts.get(NO_ANSWER_TEXTS.get(result["reason"], "utter_ask_which_procedure"))
             dispatcher.utter_message(text=reply, buttons=choice_buttons(result["candidates"], aspect))
-            return [SlotSet("last_aspect", aspect)]
+            shown = [f"{c['kind']}:{c['slug']}" for c in result["candidates"]]
+            return [SlotSet("last_aspect", aspect), SlotSet("offered_choices", shown)]
         self._popular(dispatcher, texts, result, NO_ANSWER_TEXTS.get(result["reason"], "utter_need_procedure"))
         return [SlotSet("last_aspect", aspect)] if result["decision"] == "choose" else []
 

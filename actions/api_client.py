@@ -50,9 +50,11 @@ class CatalogueClient:
         last_aspect: str | None = None,
         pick: str | None = None,
         topic: str | None = None,
+        offered: list[str] | None = None,
     ) -> dict[str, Any]:
         """The API's one decision for a message, with the procedure or topic and the site embedded (one call a turn)."""
-        params = {"q": text[:2000], "focus": focus, "intent": intent, "last_aspect": last_aspect, "pick": pick, "topic": topic}
+        params = {"q": text[:2000], "focus": focus, "intent": intent, "last_aspect": last_aspect, "pick": pick, "topic": topic,
+                  "offered": ",".join(offered or [])}  # fmt: skip
         query = {k: v for k, v in params.items() if v}
         query["confidence"] = f"{min(max(confidence, 0.0), 1.0):.3f}"
         result: dict[str, Any] = await self._get("/api/v1/resolve", query)

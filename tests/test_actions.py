@@ -74,6 +74,7 @@ def test_fee_answer_sets_slots_and_cites_source(actions_url: str) -> None:
     result = run_action(actions_url, "ask_fee", "phí xin bản sao bằng tốt nghiệp từ sổ gốc là bao nhiêu")
     assert slot_events(result) == {
         "procedure_slug": "ban_sao_van_bang_tu_so_goc", "last_aspect": "fee", "rating_asked": True, "handoff_question": None,
+        "offered_choices": None,
     }  # fmt: skip
     assert result["responses"][-1]["response"] == "utter_ask_rating", "a resolved question is followed by the rating prompt"
     text = reply_text(result)

@@ -111,6 +111,16 @@ def test_an_aspect_asked_alone_offers_no_topic_that_only_its_own_words_match(api
     assert resolve(api_url, "hạn chót là hôm nào vậy ạ")["slug"] == "exam_calendar", "the deadline's own general topic"
 
 
+def test_a_question_naming_nothing_after_a_choice_is_about_the_choices(api_url: str) -> None:
+    shown = "procedure:ho_tro_tien_an_nha_o_hoc_sinh_ban_tru,procedure:ho_tro_an_trua_tre_mau_giao,topic:learning_cost_support"
+    body = resolve(api_url, "cần mang những giấy tờ gì ạ", offered=shown)
+    assert (body["decision"], body["reason"], body["aspect"]) == ("choose", "offered", "documents")
+    assert [f"{c['kind']}:{c['slug']}" for c in body["candidates"]] == shown.split(",")
+    assert resolve(api_url, "cần mang những giấy tờ gì ạ")["reason"] == "need_procedure", "nothing offered: which one"
+    named = resolve(api_url, "thế còn chuyển trường cho con thì cần gì", offered=shown)
+    assert (named["decision"], named["slug"]) == ("answer", "chuyen_truong_thpt"), "a named procedure is answered"
+
+
 def test_a_grade_named_rules_out_procedures_of_another_stage(api_url: str) -> None:
     for text in (
         "chau nha toi dang hoc lop 4, gia dinh kho khan, co duoc tro cap tien an trua ko",
@@ -243,6 +253,20 @@ def test_multi_turn_focus_through_rasa(rasa: RasaServer) -> None:
             if not ok and offered:  # the user picks the procedure meant among the choices, as a person would
                 rasa.say(sender, offered[0])
     assert total and right / total >= RASA_FOLLOW_UP_FLOOR, f"{right}/{total}; misses: {misses[:10]}"
+
+
+@pytest.mark.rasa
+def test_an_aspect_asked_after_a_choice_offers_the_same_choices_with_that_aspect(rasa: RasaServer) -> None:
+    sender = f"offer-{uuid.uuid4().hex[:8]}"
+    first = rasa.say(sender, "con em được hỗ trợ tiền ăn không")
+    slugs = [b["payload"].split('"')[-2] for m in first for b in m.get("buttons") or [] if "procedure_slug" in b["payload"]]  # type: ignore[attr-defined]
+    assert len(slugs) >= 2, first
+    again = rasa.say(sender, "cần mang những giấy tờ gì ạ")
+    payloads = [b["payload"] for m in again for b in m.get("buttons") or []]  # type: ignore[attr-defined]
+    assert [p.split('"')[-2] for p in payloads if "procedure_slug" in p] == slugs, again
+    assert all(p.startswith("/ask_documents") for p in payloads if "procedure_slug" in p), payloads
+    picked = _text(rasa.say(sender, payloads[0]))
+    assert f"Hồ sơ thủ tục «{_names()[slugs[0]]}» gồm" in picked, picked
 
 
 def _text(messages: list[dict[str, object]]) -> str:

@@ -7,22 +7,21 @@ the actions only render what this returns (one API call per turn).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Any
 
 from api.calendar import cache as calendar_cache
 from api.catalogue.aspects import aspect_data, deadline_notes, levels_named, other_fields_named, split_aspect
 from api.catalogue.cited import cited
+from api.catalogue.context import within_offer, within_topic
+from api.catalogue.decision import HIDDEN_STATUSES, REPLACED_STATUSES, Candidate, Resolution, answer, procedure_slug
 from api.catalogue.search import Hit, Query, personal_words, word_set
 from api.catalogue.store import Snapshot
 from api.catalogue.thresholds import THRESHOLDS
 from textnorm import normalize
 from textnorm.privacy import without_personal_data
 
-Decision = Literal["answer", "choose", "not_found"]
 _NATIONAL_CODE = re.compile(r"(?<![\d.])\d\.\d{6}(?![\d.])")
-HIDDEN_STATUSES = ("not_a_procedure",)
-REPLACED_STATUSES = ("abolished", "merged")
 
 
 def choose_aspect(text: str, intent: str | None, confidence: float, last_aspect: str | None) -> tuple[str, str, bool]:
@@ -39,24 +38,6 @@ def choose_aspect(text: str, intent: str | None, confidence: float, last_aspect:
     if by_intent and (confidence >= 1.0 or not last_aspect):  # a button asks it; "còn X thì sao" keeps the last
         return "overview", rest, True
     return last_aspect or "overview", rest, False
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A ranked procedure or topic, its score after the audience penalty, and whether it was matched specifically."""
-
-    kind: Literal["procedure", "topic"]
-    slug: str
-    title: str
-    score: float
-    specific: bool
-    matched: frozenset[str] = frozenset()
-    whole_name: int = 0
-
-    @property
-    def firm(self) -> bool:
-        """Two words matched, or a whole name: one stray word ("ngày") never answers nor moves the focus."""
-        return len(self.matched) >= 2 or self.whole_name > 0
 
 
 def _specific(hit: Hit) -> bool:
@@ -121,30 +102,6 @@ def rank(snap: Snapshot, procedure_query: Query, topic_query: Query, text: str =
     return sorted(best.values(), key=lambda c: (-c.score, c.kind, c.slug))
 
 
-@dataclass
-class Resolution:
-    """What to do with one message (the JSON of GET /api/v1/resolve)."""
-
-    decision: Decision
-    reason: str
-    aspect: str
-    kind: Literal["procedure", "topic"] | None = None
-    slug: str | None = None
-    candidates: list[Candidate] | None = None
-    replaced: dict[str, Any] | None = None
-    aspects: tuple[str, ...] = ()  # when the message asked several: all answered, `aspect` among them, as written
-
-
-def _procedure_slug(snap: Snapshot, key: str) -> tuple[str | None, dict[str, Any] | None]:
-    """A procedure by slug or national code, following a replaced one to its successor: (slug, replaced record)."""
-    doc = snap.procedures.get(key) or next((d for d in snap.procedures.values() if d.get("code") == key), None)
-    if doc is None or doc.get("status") in HIDDEN_STATUSES:
-        return None, None
-    if doc.get("status") in REPLACED_STATUSES and doc.get("successor") in snap.procedures:
-        return doc["successor"], {"slug": doc["slug"], "name": doc["name"], "status": doc["status"]}
-    return doc["slug"], None
-
-
 def decide(
     snap: Snapshot,
     text: str,
@@ -154,35 +111,22 @@ def decide(
     last_aspect: str | None = None,
     pick: str | None = None,
     topic: str | None = None,
+    offered: tuple[str, ...] = (),
 ) -> Resolution:
     """The one decision: answer (which entry, which aspect), offer the close candidates, or say it is not here.
 
-    `focus` is the procedure in focus; `topic` the topic answered last instead (it narrows a choice to its procedures).
+    `focus` is the procedure in focus; `topic` the topic answered last instead (it narrows a choice to its procedures);
+    `offered` the choices offered last ("kind:slug"), offered again to a question that names nothing.
     """
     text = without_personal_data(text)
     res = _decide(snap, text, focus, intent, confidence, last_aspect, pick)
-    res = _within_topic(snap, res, topic) if topic else res
+    res = within_topic(snap, res, topic) if topic else res
+    res = within_offer(snap, res, offered) if offered else res
     named = split_aspect(text).named if res.kind == "procedure" and not text.startswith("/") else ()
     if res.decision == "answer" and res.aspect in named:  # "cần giấy tờ gì, mất bao lâu": both answered
         also = [a for a in named if a != res.aspect][: THRESHOLDS.max_aspects - 1]
         res = replace(res, aspects=tuple(a for a in named if a == res.aspect or a in also) if also else ())
     return res
-
-
-def _within_topic(snap: Snapshot, res: Resolution, topic: str) -> Resolution:
-    """After a topic's answer, a doubt between procedures is settled by the ones that topic leads to."""
-    own = [s for s in (snap.topics.get(topic) or {}).get("procedures") or [] if s in snap.procedures]
-    if not own or res.decision != "choose":
-        return res
-    if res.reason != "need_procedure":  # named, but ambiguous or weak
-        kept = [c for c in res.candidates or [] if c.kind == "procedure" and c.slug in own]
-        if len(kept) == 1 and kept[0].firm:
-            return _answer(snap, kept[0], res.aspect)
-        return replace(res, candidates=kept) if kept else res
-    if len(own) == 1:
-        return Resolution("answer", "topic_focus", res.aspect, "procedure", own[0])
-    titles = [Candidate("procedure", s, snap.procedures[s]["name"], 0.0, True) for s in own[: THRESHOLDS.max_candidates]]
-    return Resolution("choose", "topic_focus", res.aspect, candidates=titles)
 
 
 def _decide(
@@ -198,15 +142,15 @@ def _decide(
     t = THRESHOLDS
     command = text.startswith("/")
     aspect, rest, asked = choose_aspect("" if command else text, intent, 1.0 if command else confidence, last_aspect)
-    focus_slug, _ = _procedure_slug(snap, focus) if focus else (None, None)
+    focus_slug, _ = procedure_slug(snap, focus) if focus else (None, None)
     if pick:
-        slug, replaced = _procedure_slug(snap, pick)
+        slug, replaced = procedure_slug(snap, pick)
         if slug:
             return Resolution("answer", "pick", aspect, "procedure", slug, replaced=replaced)
         if pick in snap.topics:
             return Resolution("answer", "pick", aspect, "topic", pick)
     for code in _NATIONAL_CODE.findall("" if command else text):
-        slug, replaced = _procedure_slug(snap, code)
+        slug, replaced = procedure_slug(snap, code)
         if slug:
             return Resolution("answer", "code", aspect, "procedure", slug, replaced=replaced)
     if command or not rest.strip():
@@ -242,7 +186,7 @@ def _decide(
         runner_up = next((c.score for c in named if c is not top and not c.matched < top.matched), 0.0)
         clear = top.score >= t.clear_answer and top.score - runner_up >= t.clear_gap
         if len(close) == 1 and top.firm and (top.score >= t.answer or clear or explains_all):
-            return _answer(snap, top, aspect)
+            return answer(snap, top, aspect)
         offered = (close if len(close) > 1 else named)[: t.max_candidates]  # weak: the best few, for the user to pick
         ambiguous = len(close) > 1 and top.score >= t.sure_choice
         return Resolution("choose", "ambiguous" if ambiguous else "weak", aspect, candidates=offered)
@@ -307,14 +251,6 @@ def _same_subject(snap: Snapshot, a: Candidate, b: Candidate) -> bool:
     return a.kind != b.kind and pair in snap.same_subject
 
 
-def _answer(snap: Snapshot, top: Candidate, aspect: str) -> Resolution:
-    """Answer the best match with the aspect asked (or carried over from the last answer)."""
-    if top.kind == "topic":
-        return Resolution("answer", "named", aspect, "topic", top.slug)
-    slug, replaced = _procedure_slug(snap, top.slug)
-    return Resolution("answer", "named", aspect, "procedure", slug or top.slug, replaced=replaced)
-
-
 def _nothing_named(
     snap: Snapshot, aspect: str, asked: bool, focus: str | None, intent: str | None, unknown: int, content: int = 0
 ) -> Resolution:
@@ -342,9 +278,10 @@ def resolve(
     last_aspect: str | None = None,
     pick: str | None = None,
     topic: str | None = None,
+    offered: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The full answer of GET /api/v1/resolve: the decision with every document the reply needs embedded."""
-    res = decide(snap, text, focus, intent, confidence, last_aspect, pick, topic)
+    res = decide(snap, text, focus, intent, confidence, last_aspect, pick, topic, offered)
     out: dict[str, Any] = {
         "query": without_personal_data(text[:200]),
         "decision": res.decision,

@@ -190,6 +190,7 @@ async def resolve_message(
     last_aspect: str | None = Query(None, max_length=40, description="the aspect answered last"),
     pick: str | None = Query(None, max_length=200, description="a slug the user picked (button, entity)"),
     topic: str | None = Query(None, max_length=200, description="slug of the topic answered last, when it was one"),
+    offered: str | None = Query(None, max_length=400, description="the choices offered last: kind:slug, comma-separated"),
 ) -> Response:
     """One message → one decision (answer / choose / not_found) with the procedure or topic and site embedded.
 
@@ -197,7 +198,8 @@ async def resolve_message(
     thread saves nothing under the GIL and its hops cost a third of the call), a longer one in a worker thread so
     that it never holds the loop for long. The reply is plain JSON, its document as encoded once per snapshot.
     """
-    args = (snap, q, focus, intent, confidence, last_aspect, pick, topic)
+    shown = tuple(item for item in (offered or "").split(",") if item)
+    args = (snap, q, focus, intent, confidence, last_aspect, pick, topic, shown)
     out = resolve(*args) if len(q) <= INLINE_CHARS else await run_in_threadpool(resolve, *args)
     return Response(render_resolution(snap, out), media_type="application/json")
 
