@@ -70,6 +70,12 @@ def slot_events(result: dict[str, Any]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in result["events"] if e["event"] == "slot"}
 
 
+def test_an_unknown_fee_says_once_where_to_look(actions_url: str) -> None:
+    text = reply_text(run_action(actions_url, "ask_fee", "chuyển trường cho con có tốn phí gì không em"))
+    assert "Em chưa có mức phí" in text
+    assert text.lower().count("xem trang") == 1, text
+
+
 def test_fee_answer_sets_slots_and_cites_source(actions_url: str) -> None:
     result = run_action(actions_url, "ask_fee", "phí xin bản sao bằng tốt nghiệp từ sổ gốc là bao nhiêu")
     assert slot_events(result) == {

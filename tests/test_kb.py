@@ -62,6 +62,13 @@ def test_reference_procedures_and_topics_present(catalogue: Catalogue) -> None:
     assert set(TOPICS) <= set(catalogue.topics)
 
 
+def test_an_unknown_fee_states_the_fact_and_leaves_the_advice_to_the_reply(catalogue: Catalogue) -> None:
+    """The reply already says where to look (utter_answer_fee_unknown): a note that says it too is read twice."""
+    for slug, proc in catalogue.procedures.items():
+        if proc.fee.kind == "unknown":
+            assert "xem trang" not in (proc.fee.note or "").lower(), slug
+
+
 def test_online_only_pilot_flags_match_the_pilot_list(catalogue: Catalogue) -> None:
     pilot = {e.slug for e in catalogue.seed_lists["hai_phong_online_only"].entries}
     flagged = {slug for slug, p in catalogue.procedures.items() if p.online_only_pilot.value}

@@ -150,7 +150,7 @@ def _fee(detail: dict[str, Any], src: list[str]) -> dict[str, Any]:
     return {
         "kind": "unknown",
         "sources": [],
-        "note": "Bản chụp CSDL quốc gia không ghi phí, lệ phí cho thủ tục này; anh/chị xem trang thủ tục của Sở.",
+        "note": "Bản chụp CSDL quốc gia không ghi phí, lệ phí cho thủ tục này.",  # the reply adds where to look
     }
 
 
