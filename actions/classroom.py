@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answer import ActionAnswer
-from actions.api_client import ApiUnavailable
+from actions.api_client import ApiUnavailable, get_client
 from actions.lesson_client import lesson_client
 from actions.records_client import record_reply
 from actions.render import shorten
@@ -79,6 +79,9 @@ class ActionClassroom(Action):
         if intent == "classroom_join" and self._join_text(tracker) is None:
             # "thi vào lớp 10" reads like joining a class but names no code: a question for the answering action
             return await ActionAnswer().run(dispatcher, tracker, domain)
+        if intent == "classroom" and await self._catalogue_question(tracker):
+            # "hs tiểu học có được miễn học phí không" reads like a class ("học sinh", "học"): the catalogue answers it
+            return await ActionAnswer().run(dispatcher, tracker, domain)
         record_reply(tracker, True)
         client, sender = lesson_client(), tracker.sender_id
         slug = tracker.get_slot("classroom_lesson")
@@ -99,6 +102,17 @@ class ActionClassroom(Action):
             logger.warning("classroom unavailable: %s", exc)
             dispatcher.utter_message(text=texts.get("utter_classroom_unavailable"))
             return []
+
+    @staticmethod
+    async def _catalogue_question(tracker: Tracker) -> bool:
+        """The resolver answers the message outright (a typed question, not the /classroom button)."""
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if text.startswith("/"):
+            return False
+        try:
+            return bool((await get_client().resolve(text))["decision"] == "answer")
+        except ApiUnavailable:
+            return False
 
     async def _menu(self, dispatcher: CollectingDispatcher, texts: Texts, tracker: Tracker) -> list[EventType]:
         items = await lesson_client().menu(tracker.sender_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from actions.api_client import ApiUnavailable
 from actions.internal_client import InternalClient, api_url, internal_token
 
 
@@ -12,7 +13,10 @@ class LessonClient(InternalClient):
 
     async def menu(self, recipient: str) -> list[dict[str, Any]]:
         """The lessons with this chat's progress."""
-        result: list[dict[str, Any]] = (await self.request("GET", "/api/v1/lessons", params={"recipient": recipient})).json()
+        response = await self.request("GET", "/api/v1/lessons", params={"recipient": recipient})
+        if response.status_code != 200:  # a refused chat id (422) or a rate limit: no menu, said politely
+            raise ApiUnavailable(f"GET /api/v1/lessons: HTTP {response.status_code}")
+        result: list[dict[str, Any]] = response.json()
         return result
 
     async def show(self, recipient: str, slug: str, move: str) -> dict[str, Any] | None:

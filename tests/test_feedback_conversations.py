@@ -170,6 +170,25 @@ def test_typed_yes_accepts_the_handoff_offer(rasa: RasaServer, db_url: str) -> N
     assert ticket.question == question
 
 
+def test_a_doubtful_yes_sends_nothing_to_the_staff(rasa: RasaServer, db_url: str) -> None:
+    user = sender()
+    assert "/request_handoff" in payloads(rasa.say(user, "<b>trường</b> có cho nghỉ học ngày mưa bão không"))
+    reply = rasa.say(user, "'; DROP TABLE events; --")
+    assert "HT-" not in text_of(reply), "a message read as 'yes' at low confidence is no consent"
+    assert "/request_handoff" in payloads(reply), "the offer stays on screen, to tap"
+    assert rows(db_url, TicketRow, user, wait=0.5) == []
+
+
+def test_a_catalogue_question_read_as_the_classroom_is_answered(rasa: RasaServer) -> None:
+    reply = text_of(rasa.say(sender(), "hs tieu hoc co dc mien hoc phi ko"))
+    assert "học phí" in reply.lower() and "bài học ngắn" not in reply, reply
+
+
+def test_the_lesson_menu_refused_for_a_chat_id_is_a_polite_reply(rasa: RasaServer) -> None:
+    reply = text_of(rasa.say("u9", "/classroom"))
+    assert "bài học đang tạm gián đoạn" in reply, reply
+
+
 def test_typed_no_declines_the_handoff_offer(rasa: RasaServer, db_url: str) -> None:
     user = sender()
     assert "/request_handoff" in payloads(rasa.say(user, "trường có bắt học sinh mặc đồng phục vào thứ bảy không"))
