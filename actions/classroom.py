@@ -105,14 +105,19 @@ class ActionClassroom(Action):
 
     @staticmethod
     async def _catalogue_question(tracker: Tracker) -> bool:
-        """The resolver answers the message outright (a typed question, not the /classroom button)."""
+        """The resolver answers the typed message outright, with something no lesson teaches (kb/lessons `topics`):
+        "học về dịch vụ công trên mạng" is answered with the topic the lessons teach, and opens the lessons."""
         text = str((tracker.latest_message or {}).get("text") or "")
         if text.startswith("/"):
             return False
         try:
-            return bool((await get_client().resolve(text))["decision"] == "answer")
+            result = await get_client().resolve(text)
+            if result["decision"] != "answer":
+                return False
+            taught = {topic for item in await lesson_client().menu(tracker.sender_id) for topic in item.get("topics") or []}
         except ApiUnavailable:
             return False
+        return not (result.get("kind") == "topic" and result.get("slug") in taught)
 
     async def _menu(self, dispatcher: CollectingDispatcher, texts: Texts, tracker: Tracker) -> list[EventType]:
         items = await lesson_client().menu(tracker.sender_id)

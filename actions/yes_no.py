@@ -61,7 +61,7 @@ class ActionYesNo(Action):
                 action = YES_ACTIONS.get(payload.split("{", 1)[0])
                 if action and confidence < SURE_YES:  # not sure it was a yes: the buttons again, nothing done
                     acting = [b for b in buttons_on_screen(tracker) if b["payload"] in (payload, NO_PAYLOAD)]
-                    dispatcher.utter_message(response="utter_yes_no_unsure", buttons=acting)
+                    dispatcher.utter_message(response="utter_affirm_unsure", buttons=acting)
                     return []
                 if action:
                     events: list[EventType] = await action().run(dispatcher, tracker, domain)

@@ -36,6 +36,12 @@ def test_every_lesson_is_valid_sourced_and_short(catalogue: Catalogue) -> None:
     assert any("OTP" in s.text for s in safety.steps) and all(s.sources for s in safety.steps)
 
 
+def test_every_lesson_names_the_catalogue_topics_it_teaches(catalogue: Catalogue) -> None:
+    """A typed question answered with one of them opens the lessons (actions/classroom.py): they must exist."""
+    lessons = read_lessons(ROOT / "kb" / "lessons", catalogue.sources)
+    assert all(lesson.topics and set(lesson.topics) <= set(catalogue.topics) for lesson in lessons)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

@@ -50,6 +50,7 @@ class Lesson(Strict):
     title: str = Field(min_length=5, max_length=CHOICE_CHARS)
     steps: list[Step] = Field(min_length=2, max_length=7)
     quiz: list[Question] = Field(min_length=2, max_length=3)
+    topics: list[str] = Field(default_factory=list)  # catalogue topics it teaches (a question answered by one: lessons)
     checked_on: dt.date
 
     @model_validator(mode="after")

@@ -47,6 +47,7 @@ def menu(session: Session, sender: str) -> list[dict[str, Any]]:
                 "started": p is not None,
                 "finished": bool(p and p.finished_at),
                 "correct": p.correct if p else 0,
+                "topics": data.get("topics") or [],
             }
         )
     return items
