@@ -147,7 +147,7 @@ class ActionAnswer(Action):
         if intent == "out_of_scope" and result["decision"] != "answer":  # the catalogue has the last word
             self._site_reply(dispatcher, texts, intent, result.get("site") or {})
             return [], plain
-        events = self.render(dispatcher, texts, result)
+        events = self.render(dispatcher, texts, result, bool(offered))
         return events, answer_outcome(result)
 
     @staticmethod
@@ -157,8 +157,12 @@ class ActionAnswer(Action):
         reply = texts.get(SITE_RESPONSES[intent], hotline=site.get("hotline", ""), department=site.get("department", ""))
         dispatcher.utter_message(text=reply, buttons=buttons)
 
-    def render(self, dispatcher: CollectingDispatcher, texts: Texts, result: dict[str, Any]) -> list[EventType]:
-        """Turn the resolver's decision into the reply and the slots that carry the focus."""
+    def render(
+        self, dispatcher: CollectingDispatcher, texts: Texts, result: dict[str, Any], offered: bool = False
+    ) -> list[EventType]:
+        """Turn the resolver's decision into the reply and the slots that carry the focus (`offered`: choices were
+        on screen; an answer clears them, and only then, since every event is replayed on every later turn)."""
+        cleared = [SlotSet("offered_choices", None)] if offered else []
         aspect = result["aspect"]
         site = result.get("site") or {}
         if result["decision"] == "answer" and result.get("procedure"):
@@ -166,8 +170,7 @@ class ActionAnswer(Action):
             order = tuple(result.get("aspects") or ())
             reply, buttons = procedure_answer(texts, aspect, proc, site, result.get("extra") or {}, result.get("replaced"), order)
             dispatcher.utter_message(text=reply, buttons=buttons)
-            slots = [SlotSet("procedure_slug", proc["slug"]), SlotSet("last_aspect", aspect), SlotSet("offered_choices", None)]
-            return [*slots, *offered_window(buttons)]
+            return [SlotSet("procedure_slug", proc["slug"]), SlotSet("last_aspect", aspect), *cleared, *offered_window(buttons)]
         if result["decision"] == "answer" and result.get("topic"):
             topic = result["topic"]
             buttons = [*topic_procedure_buttons(result), texts.button("utter_button_list", "/list_procedures")]
@@ -178,7 +181,7 @@ class ActionAnswer(Action):
             remind = remind_button(texts, calendar)[0]
             buttons = [remind, *buttons] if remind else buttons
             dispatcher.utter_message(text=reply, buttons=buttons)
-            return [SlotSet("topic_slug", topic["slug"]), SlotSet("offered_choices", None), *offered_window(buttons)]
+            return [SlotSet("topic_slug", topic["slug"]), *cleared, *offered_window(buttons)]
         if result["reason"] == "online_only_list":
             procs = (result.get("extra") or {}).get("online_only") or []
             if not procs:
