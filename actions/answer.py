@@ -33,6 +33,9 @@ NO_ANSWER_TEXTS = {
 }
 
 
+CONTEXT_SLOTS = ("procedure_slug", "topic_slug", "offered_choices")
+
+
 def offered_window(buttons: list[Button]) -> list[EventType]:
     """Remember the window a reminder button offers, so a typed "nhắc em nhé" subscribes to it."""
     for button in buttons:
@@ -41,12 +44,14 @@ def offered_window(buttons: list[Button]) -> list[EventType]:
     return []
 
 
-def topic_in_focus(tracker: Tracker) -> str | None:
-    """The topic answered since the last procedure answer, if any: it narrows the next choice to its procedures."""
+def latest_context(tracker: Tracker) -> tuple[str | None, Any]:
+    """What the conversation spoke of last: ("procedure_slug", slug), ("topic_slug", slug) answered since, or
+    ("offered_choices", [...]) offered since; the last of these slots set wins (an answer clears no slot, so a
+    conversation stores no event for it: every event is replayed on every later turn)."""
     for event in reversed(tracker.events):
-        if event.get("event") == "slot" and event.get("name") in ("procedure_slug", "topic_slug") and event.get("value"):
-            return str(event["value"]) if event["name"] == "topic_slug" else None
-    return None
+        if event.get("event") == "slot" and event.get("name") in CONTEXT_SLOTS and event.get("value"):
+            return str(event["name"]), event["value"]
+    return None, None
 
 
 def topic_procedure_buttons(result: dict[str, Any]) -> list[Button]:
@@ -132,8 +137,9 @@ class ActionAnswer(Action):
 
         pick = next(tracker.get_latest_entity_values("procedure_slug"), None)
         pick = pick or next(tracker.get_latest_entity_values("topic_slug"), None)
-        offered = tracker.get_slot("offered_choices") or []  # choices offered last: newer than any focus
-        topic = None if offered else topic_in_focus(tracker)  # a topic answered since the last procedure, else
+        last, value = latest_context(tracker)
+        offered = list(value) if last == "offered_choices" else []  # choices offered since the last answer
+        topic = str(value) if last == "topic_slug" else None  # a topic answered since the last procedure
         result = await client.resolve(
             text,
             focus=None if topic or offered else tracker.get_slot("procedure_slug"),
@@ -147,7 +153,7 @@ class ActionAnswer(Action):
         if intent == "out_of_scope" and result["decision"] != "answer":  # the catalogue has the last word
             self._site_reply(dispatcher, texts, intent, result.get("site") or {})
             return [], plain
-        events = self.render(dispatcher, texts, result, bool(offered))
+        events = self.render(dispatcher, texts, result)
         return events, answer_outcome(result)
 
     @staticmethod
@@ -157,12 +163,8 @@ class ActionAnswer(Action):
         reply = texts.get(SITE_RESPONSES[intent], hotline=site.get("hotline", ""), department=site.get("department", ""))
         dispatcher.utter_message(text=reply, buttons=buttons)
 
-    def render(
-        self, dispatcher: CollectingDispatcher, texts: Texts, result: dict[str, Any], offered: bool = False
-    ) -> list[EventType]:
-        """Turn the resolver's decision into the reply and the slots that carry the focus (`offered`: choices were
-        on screen; an answer clears them, and only then, since every event is replayed on every later turn)."""
-        cleared = [SlotSet("offered_choices", None)] if offered else []
+    def render(self, dispatcher: CollectingDispatcher, texts: Texts, result: dict[str, Any]) -> list[EventType]:
+        """Turn the resolver's decision into the reply and the slots that carry the focus."""
         aspect = result["aspect"]
         site = result.get("site") or {}
         if result["decision"] == "answer" and result.get("procedure"):
@@ -170,7 +172,7 @@ class ActionAnswer(Action):
             order = tuple(result.get("aspects") or ())
             reply, buttons = procedure_answer(texts, aspect, proc, site, result.get("extra") or {}, result.get("replaced"), order)
             dispatcher.utter_message(text=reply, buttons=buttons)
-            return [SlotSet("procedure_slug", proc["slug"]), SlotSet("last_aspect", aspect), *cleared, *offered_window(buttons)]
+            return [SlotSet("procedure_slug", proc["slug"]), SlotSet("last_aspect", aspect), *offered_window(buttons)]
         if result["decision"] == "answer" and result.get("topic"):
             topic = result["topic"]
             buttons = [*topic_procedure_buttons(result), texts.button("utter_button_list", "/list_procedures")]
@@ -181,7 +183,7 @@ class ActionAnswer(Action):
             remind = remind_button(texts, calendar)[0]
             buttons = [remind, *buttons] if remind else buttons
             dispatcher.utter_message(text=reply, buttons=buttons)
-            return [SlotSet("topic_slug", topic["slug"]), *cleared, *offered_window(buttons)]
+            return [SlotSet("topic_slug", topic["slug"]), *offered_window(buttons)]
         if result["reason"] == "online_only_list":
             procs = (result.get("extra") or {}).get("online_only") or []
             if not procs:
