@@ -50,10 +50,14 @@ def _specific(hit: Hit) -> bool:
     return hit.whole_name >= 3 or graded or any(token not in generic and not token.isdigit() for token in hit.matched)
 
 
-def _names(doc: dict[str, Any]) -> str:
-    """Every name of a procedure or topic, normalised and space-padded, to look words up in."""
-    names = [doc.get("name") or doc.get("title") or "", *doc.get("former_names", []), *doc.get("aliases", [])]
-    return " " + " | ".join(normalize(n) for n in names) + " "
+def _names(snap: Snapshot, kind: str, slug: str) -> str:
+    """Every name of a procedure or topic, normalised and space-padded, to look words up in (once per snapshot)."""
+    key = (kind, slug)
+    if key not in snap.names:
+        doc = (snap.procedures if kind == "procedure" else snap.topics)[slug]
+        names = [doc.get("name") or doc.get("title") or "", *doc.get("former_names", []), *doc.get("aliases", [])]
+        snap.names[key] = " " + " | ".join(normalize(n) for n in names) + " "
+    return snap.names[key]
 
 
 def rank(snap: Snapshot, procedure_query: Query, topic_query: Query, text: str = "") -> list[Candidate]:
@@ -70,10 +74,10 @@ def rank(snap: Snapshot, procedure_query: Query, topic_query: Query, text: str =
     def blend(kind: str, slug: str, score: float) -> float:
         return (1 - share) * score + share * full_text.get((kind, slug), 0.0)
 
-    def penalty(doc: dict[str, Any], procedure: bool = True) -> float:
-        names = _names(doc) if foreign or levels else ""
+    def penalty(kind: str, slug: str, doc: dict[str, Any]) -> float:
+        names = _names(snap, kind, slug) if foreign or levels else ""
         missed = any(f" {w} " not in names for w in foreign)
-        own_levels = levels_named(names) if levels and procedure else frozenset()  # a topic speaks to every stage
+        own_levels = levels_named(names) if levels and kind == "procedure" else frozenset()  # a topic: every stage
         missed = missed or bool(own_levels and not own_levels & levels)  # "lớp 3" is not the kindergarten support
         organization = doc.get("audience") == "organization"
         abolished = doc.get("status") == "abolished"
@@ -89,7 +93,7 @@ def rank(snap: Snapshot, procedure_query: Query, topic_query: Query, text: str =
         if doc.get("status") in REPLACED_STATUSES and doc.get("successor") in snap.procedures:
             slug = doc["successor"]
             doc = snap.procedures[slug]
-        score = round(blend("procedure", slug, hit.score) - penalty(doc), 4)
+        score = round(blend("procedure", slug, hit.score) - penalty("procedure", slug, doc), 4)
         title = doc.get("name", hit.title)
         cand = Candidate("procedure", slug, title, score, _specific(hit), frozenset(hit.matched), hit.whole_name)
         key = ("procedure", slug)
@@ -97,7 +101,7 @@ def rank(snap: Snapshot, procedure_query: Query, topic_query: Query, text: str =
             best[key] = cand
     for hit in snap.topic_index.search_query(topic_query, limit=6):
         matched = frozenset(hit.matched)
-        score = round(blend("topic", hit.slug, hit.score) - penalty(snap.topics[hit.slug], procedure=False), 4)
+        score = round(blend("topic", hit.slug, hit.score) - penalty("topic", hit.slug, snap.topics[hit.slug]), 4)
         best[("topic", hit.slug)] = Candidate("topic", hit.slug, hit.title, score, _specific(hit), matched, hit.whole_name)
     return sorted(best.values(), key=lambda c: (-c.score, c.kind, c.slug))
 

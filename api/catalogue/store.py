@@ -33,6 +33,7 @@ class Snapshot:
     same_subject: frozenset[tuple[str, str]] = frozenset()  # (topic, procedure) that share a name: one subject
     full_text: FullTextIndex | None = None  # every text of every entry, for the second opinion
     documents: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)  # cited.py fills it
+    names: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)  # resolve.py fills it
 
 
 _lock = threading.Lock()
