@@ -206,6 +206,24 @@ def test_a_question_about_something_else_is_not_answered_with_the_focus(api_url:
     assert (own["decision"], own["slug"]) == ("answer", "chuyen_truong_thpt"), "its own words: still the focus"
 
 
+def test_words_that_fold_onto_stop_words_still_tell_a_follow_up_is_about_something_else(api_url: str) -> None:
+    focus = {"focus": "chuyen_truong_thpt"}
+    for text in ["cháu nhà tôi bị bạo lực học đường thì phải làm gì", "con em bị bắt nạt ở trường mới thì làm sao"]:
+        body = resolve(api_url, text, **focus)
+        assert body["decision"] == "not_found", (text, body["decision"], body["slug"])
+    fee = resolve(api_url, "vậy lệ phí thế nào", **focus)
+    assert (fee["decision"], fee["slug"], fee["aspect"]) == ("answer", "chuyen_truong_thpt", "fee")
+
+
+def test_re_marking_the_grade_10_exam_is_not_answered_with_the_admission_card(api_url: str) -> None:
+    for text in ["em muốn xin phúc khảo điểm thi tuyển sinh vào lớp 10 thì làm sao", "phuc khao thi vao cap 3 nop don o dau"]:
+        body = resolve(api_url, text)
+        assert (body["decision"], body["kind"], body["slug"]) == ("answer", "topic", "grade10_exam_remarking"), text
+        assert body["topic"]["verified"] is False, "no source on the procedure itself: shown as unconfirmed"
+    graduation = resolve(api_url, "phúc khảo bài thi tốt nghiệp nộp đơn ở đâu")
+    assert (graduation["kind"], graduation["slug"]) == ("procedure", "phuc_khao_bai_thi_tot_nghiep_thpt")
+
+
 def test_unknown_or_other_field_is_not_guessed(api_url: str) -> None:
     body = resolve(api_url, "thủ tục xin giấy phép xây dựng nhà ở nông thôn cần giấy tờ gì")
     assert body["decision"] != "answer" or body["kind"] != "procedure"

@@ -15,7 +15,7 @@ from api.catalogue.aspects import aspect_data, deadline_notes, levels_named, oth
 from api.catalogue.cited import cited
 from api.catalogue.context import within_offer, within_topic
 from api.catalogue.decision import HIDDEN_STATUSES, REPLACED_STATUSES, Candidate, Resolution, answer, procedure_slug
-from api.catalogue.search import Hit, Query, personal_words, word_set
+from api.catalogue.search import Hit, Query, personal_words, unlisted_words, word_set
 from api.catalogue.store import Snapshot
 from api.catalogue.thresholds import THRESHOLDS
 from textnorm import normalize
@@ -197,7 +197,7 @@ def _decide(
     unknown = sum(1 for token in procedure_query.unknown if f"?{token}" not in procedure_query.weak)  # names, years
     content = len(set(procedure_query.known)) + unknown
     out_of_scope = intent == "out_of_scope" and confidence >= t.intent_confidence  # nothing named, the classifier agrees
-    if focus_slug and (out_of_scope or not _fits_focus(snap, focus_slug, procedure_query)):
+    if focus_slug and (out_of_scope or not _fits_focus(snap, focus_slug, procedure_query, text)):
         return Resolution("not_found", "not_about_focus", aspect)  # "thủ tục cấp giấy phép lái xe được không"
     return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown, content)
 
@@ -225,18 +225,20 @@ def _topics_named_by(snap: Snapshot, rest: str, aspect: str) -> set[str]:
     }
 
 
-def _fits_focus(snap: Snapshot, focus: str, query: Query) -> bool:
+def _fits_focus(snap: Snapshot, focus: str, query: Query, text: str) -> bool:
     """A follow-up's own words speak of the procedure in focus: its whole text holds most of their weight.
 
     Each word weighs its rarity across the catalogue (a word no entry holds weighs most), so "giáo", "lớp" say little.
+    Words typed unlike the stop word they fold onto ("bạo lực", "đánh") count: the catalogue holds none of them.
     """
     index = snap.full_text
     words = {w for w in (*query.known, *query.unknown) if not w.isdigit() and not {w, f"?{w}"} & query.weak}
+    words |= unlisted_words(text)
     if len(words) < THRESHOLDS.focus_check_words or index is None:
         return True
-    text = index.words_of.get(("procedure", focus), frozenset())
+    own = index.words_of.get(("procedure", focus), frozenset())
     weight = {w: index.idf.get(w, index.rarest) for w in words}
-    return sum(weight[w] for w in words if w in text) >= THRESHOLDS.focus_fit * sum(weight.values())
+    return sum(weight[w] for w in words if w in own) >= THRESHOLDS.focus_fit * sum(weight.values())
 
 
 def _procedure_over_topic(snap: Snapshot, named: list[Candidate]) -> Candidate:

@@ -16,7 +16,7 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from textnorm import normalize
+from textnorm import fold, normalize
 
 Kind = Literal["procedure", "topic"]
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -83,6 +83,7 @@ def _stoplists() -> dict[str, frozenset[str] | tuple[str, ...]]:
         "procedure_phrases": phrases(data["phrases"] + data["procedure_phrases"]),
         "topic": frozenset(normalize(w) for w in data["words"]),
         "procedure": frozenset(normalize(w) for w in data["words"] + data["procedure_words"]),
+        "typed": frozenset(w.lower() for w in data["words"] + data["procedure_words"]),
     }
 
 
@@ -122,6 +123,15 @@ def content_tokens(text: str, kind: Kind = "procedure") -> list[str]:
     padded = _drop_phrases(read_as(f" {normalize(' '.join(words))} "), lists[f"{kind}_phrases"])  # and typed without
     stop = lists[kind]
     return [t for t in padded.split() if t not in stop]
+
+
+def unlisted_words(text: str) -> frozenset[str]:
+    """Words the stop lists drop only once folded: typed with other diacritics than the stop word, they are content
+    the catalogue does not hold ("bạo lực" is neither "bao" nor "lúc", "đánh" is not "danh sách")."""
+    lists = _stoplists()
+    typed, stop = lists["typed"], lists["procedure"]
+    words = _WORD.findall(unicodedata.normalize("NFC", text[:2000].lower()))
+    return frozenset(f for w in words if w not in typed and (f := fold(w)) in stop and f != w)
 
 
 @dataclass(frozen=True)
