@@ -14,7 +14,7 @@ from actions.api_client import ApiUnavailable, CatalogueClient, get_client
 from actions.calendar import calendar_text, remind_button
 from actions.outcome import MAX_MESSAGE, Outcome, answer_outcome
 from actions.records_client import record_reply
-from actions.render import Button, bullets, choice_buttons, payload, procedure_answer, topic_answer
+from actions.render import Button, bullets, choice_buttons, next_buttons, payload, procedure_answer, topic_answer
 from actions.texts import Texts
 
 logger = logging.getLogger(__name__)
@@ -192,6 +192,11 @@ class ActionAnswer(Action):
             reply = texts.get("utter_answer_online_only_list", count=len(procs), items=bullets([p["name"] for p in procs]))
             buttons = [{"title": p["name"], "payload": payload("ask_overview", procedure_slug=p["slug"])} for p in procs[:5]]
             dispatcher.utter_message(text=reply, buttons=buttons)
+            return []
+        if result["reason"] == "case_not_covered" and result.get("procedure"):  # the focus stays: no slot changes
+            proc = result["procedure"]
+            reply = texts.get("utter_case_not_covered", name=proc["name"], hotline=site.get("hotline", ""))
+            dispatcher.utter_message(text=reply, buttons=next_buttons(texts, proc["slug"], ()))
             return []
         if result["decision"] == "choose" and result.get("candidates"):
             reply = texts.get(NO_ANSWER_TEXTS.get(result["reason"], "utter_ask_which_procedure"))

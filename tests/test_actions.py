@@ -86,6 +86,18 @@ def test_the_choices_offered_last_hold_until_an_answer_sets_a_focus(actions_url:
     assert "offered_choices" not in slot_events(answered), "an answer stores no event to clear them"
 
 
+def test_a_case_the_record_does_not_cover_is_said_so_and_keeps_the_focus(actions_url: str) -> None:
+    focus = {"event": "slot", "name": "procedure_slug", "value": "xin_hoc_lai"}
+    slots = {"procedure_slug": "xin_hoc_lai", "last_aspect": "where"}
+    result = run_action(actions_url, "nlu_fallback", "lỡ thầy hiệu trưởng không đồng ý thì sao ạ", slots=slots, events=[focus])
+    text = reply_text(result)
+    assert "không nói đến trường hợp này" in text and "Tiếp nhận học sinh xin học lại" in text, text
+    assert "Cơ quan giải quyết" not in text, "the card in focus is not repeated as if it answered"
+    assert "procedure_slug" not in slot_events(result), "the focus stays for the next question"
+    payloads = [b["payload"] for r in result["responses"] for b in r.get("buttons") or []]
+    assert "/request_handoff" in payloads, "the staff are offered"
+
+
 def test_an_unknown_fee_says_once_where_to_look(actions_url: str) -> None:
     text = reply_text(run_action(actions_url, "ask_fee", "chuyển trường cho con có tốn phí gì không em"))
     assert "Em chưa có mức phí" in text

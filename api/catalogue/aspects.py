@@ -33,6 +33,7 @@ class AspectData:
     deadline_words: tuple[str, ...]
     other_fields: tuple[str, ...]
     levels: dict[str, tuple[str, ...]]  # school level → the words that name it, normalised
+    case_openers: tuple[str, ...]  # words that pose a case ("nếu", "trường hợp"), normalised
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,7 +53,17 @@ def aspect_data() -> AspectData:
         deadline_words=tuple(normalize(w) for w in data["deadline_words"]),
         other_fields=tuple(normalize(w) for w in data["other_fields"]),
         levels={level: tuple(normalize(w) for w in words) for level, words in data["levels"].items()},
+        case_openers=tuple(normalize(w) for w in data["case_openers"]),
     )
+
+
+def poses_a_case(text: str) -> bool:
+    """A clause of the message opens with a case ("nếu ...", "vậy trường hợp ..."): it asks about that case."""
+    for clause in _CLAUSE_END.split(text[:2000]):
+        padded = " " + " ".join(normalize(clause).split()[:4]) + " "
+        if any(padded[: padded.find(f" {o} ") + 1].count(" ") <= 3 for o in aspect_data().case_openers if f" {o} " in padded):
+            return True
+    return False
 
 
 def other_fields_named(text: str) -> tuple[str, ...]:

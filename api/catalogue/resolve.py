@@ -11,7 +11,14 @@ from dataclasses import replace
 from typing import Any
 
 from api.calendar import cache as calendar_cache
-from api.catalogue.aspects import aspect_data, deadline_notes, levels_named, other_fields_named, split_aspect
+from api.catalogue.aspects import (
+    aspect_data,
+    deadline_notes,
+    levels_named,
+    other_fields_named,
+    poses_a_case,
+    split_aspect,
+)
 from api.catalogue.cited import cited
 from api.catalogue.context import within_offer, within_topic
 from api.catalogue.decision import HIDDEN_STATUSES, REPLACED_STATUSES, Candidate, Resolution, answer, procedure_slug
@@ -199,7 +206,8 @@ def _decide(
     out_of_scope = intent == "out_of_scope" and confidence >= t.intent_confidence  # nothing named, the classifier agrees
     if focus_slug and (out_of_scope or not _fits_focus(snap, focus_slug, procedure_query, text)):
         return Resolution("not_found", "not_about_focus", aspect)  # "thủ tục cấp giấy phép lái xe được không"
-    return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown, content)
+    case = bool(focus_slug) and not asked and content > 0 and poses_a_case(text)
+    return _nothing_named(snap, aspect, asked, focus_slug, intent, unknown, content, case)
 
 
 def _by_aspect_word_only(c: Candidate, aspect: str, asked: bool) -> bool:
@@ -258,11 +266,24 @@ def _same_subject(snap: Snapshot, a: Candidate, b: Candidate) -> bool:
 
 
 def _nothing_named(
-    snap: Snapshot, aspect: str, asked: bool, focus: str | None, intent: str | None, unknown: int, content: int = 0
+    snap: Snapshot,
+    aspect: str,
+    asked: bool,
+    focus: str | None,
+    intent: str | None,
+    unknown: int,
+    content: int = 0,
+    case: bool = False,
 ) -> Resolution:
-    """No entry named: follow up on the focus, answer the aspect's general topic, ask which, or decline."""
+    """No entry named: follow up on the focus, answer the aspect's general topic, ask which, or decline.
+
+    A case posed about the focus with words of its own ("nếu trường không nhận thì sao") is one the record does not
+    cover: said so (the focus kept), not answered with the focus's card again.
+    """
     if unknown >= THRESHOLDS.unknown_words_not_found:
         return Resolution("not_found", "no_match", aspect)
+    if focus and case:
+        return Resolution("not_found", "case_not_covered", aspect, "procedure", focus)
     if focus and (asked or unknown == 0):
         return Resolution("answer", "focus", aspect, "procedure", focus)
     topic = aspect_data().topic_for_aspect.get(aspect)
