@@ -130,6 +130,10 @@ def test_a_grade_named_rules_out_procedures_of_another_stage(api_url: str) -> No
         assert (body["decision"], body["slug"]) != ("answer", "ho_tro_an_trua_tre_mau_giao"), text
     older = resolve(api_url, "sinh vien nha ngheo co duoc mien hoc phi khong")
     assert (older["decision"], older["slug"]) == ("answer", "mien_giam_hoc_phi_dai_hoc_gdnn_cong_lap")
+    child = resolve(api_url, "muốn đăng ký học mầm non cho cháu 3 tuổi thì làm sao")
+    assert (child["decision"], child["slug"]) != ("answer", "xet_tuyen_dai_hoc_cao_dang_giao_duc_mam_non"), "a field of study"
+    student = resolve(api_url, "đăng ký thi vào cao đẳng sư phạm mầm non ở đâu")
+    assert (student["decision"], student["slug"]) == ("answer", "xet_tuyen_dai_hoc_cao_dang_giao_duc_mam_non")
 
 
 def test_a_country_after_a_preposition_is_abroad(api_url: str) -> None:

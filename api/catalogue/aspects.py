@@ -34,6 +34,7 @@ class AspectData:
     other_fields: tuple[str, ...]
     levels: dict[str, tuple[str, ...]]  # school level → the words that name it, normalised
     case_openers: tuple[str, ...]  # words that pose a case ("nếu", "trường hợp"), normalised
+    not_a_stage: tuple[str, ...]  # phrases whose stage words name a field of study ("sư phạm mầm non"), normalised
 
 
 @functools.lru_cache(maxsize=1)
@@ -54,6 +55,7 @@ def aspect_data() -> AspectData:
         other_fields=tuple(normalize(w) for w in data["other_fields"]),
         levels={level: tuple(normalize(w) for w in words) for level, words in data["levels"].items()},
         case_openers=tuple(normalize(w) for w in data["case_openers"]),
+        not_a_stage=tuple(normalize(w) for w in data["not_a_stage"]),
     )
 
 
@@ -75,8 +77,11 @@ def other_fields_named(text: str) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1024)
 def levels_named(padded: str) -> frozenset[str]:
     """The stages of schooling (aspects.yml levels) that normalised, space-padded text names, synonyms read."""
+    data = aspect_data()
     padded = read_as(padded)
-    return frozenset(level for level, words in aspect_data().levels.items() if any(f" {w} " in padded for w in words))
+    for phrase in data.not_a_stage:
+        padded = padded.replace(f" {phrase} ", " | ")
+    return frozenset(level for level, words in data.levels.items() if any(f" {w} " in padded for w in words))
 
 
 def _find(words: list[str], phrase: tuple[str, ...], taken: list[bool]) -> list[int]:
