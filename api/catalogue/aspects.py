@@ -62,9 +62,10 @@ def aspect_data() -> AspectData:
 def poses_a_case(text: str) -> bool:
     """A clause of the message opens with a case ("nếu ...", "vậy trường hợp ..."): it asks about that case."""
     for clause in _CLAUSE_END.split(text[:2000]):
-        padded = " " + " ".join(normalize(clause).split()[:4]) + " "
-        if any(padded[: padded.find(f" {o} ") + 1].count(" ") <= 3 for o in aspect_data().case_openers if f" {o} " in padded):
-            return True
+        words = normalize(clause).split()
+        for start in range(min(3, len(words))):  # "nếu ...", "vậy nếu ...", "thế còn nếu ..."
+            if any(f" {' '.join(words[start:])} ".startswith(f" {o} ") for o in aspect_data().case_openers):
+                return True
     return False
 
 
