@@ -128,6 +128,8 @@ def test_a_grade_named_rules_out_procedures_of_another_stage(api_url: str) -> No
     ):
         body = resolve(api_url, text)
         assert (body["decision"], body["slug"]) != ("answer", "ho_tro_an_trua_tre_mau_giao"), text
+    primary = resolve(api_url, "chau nha minh dan toc rat it nguoi dang hoc lop 2 thi xin ho tro hoc tap the nao")
+    assert (primary["decision"], primary["slug"]) == ("answer", "ho_tro_hoc_tap_dan_toc_rat_it_nguoi"), "not the THPT one"
     older = resolve(api_url, "sinh vien nha ngheo co duoc mien hoc phi khong")
     assert (older["decision"], older["slug"]) == ("answer", "mien_giam_hoc_phi_dai_hoc_gdnn_cong_lap")
     child = resolve(api_url, "muốn đăng ký học mầm non cho cháu 3 tuổi thì làm sao")
@@ -226,6 +228,29 @@ def test_re_marking_the_grade_10_exam_is_not_answered_with_the_admission_card(ap
         assert body["topic"]["verified"] is False, "no source on the procedure itself: shown as unconfirmed"
     graduation = resolve(api_url, "phúc khảo bài thi tốt nghiệp nộp đơn ở đâu")
     assert (graduation["kind"], graduation["slug"]) == ("procedure", "phuc_khao_bai_thi_tot_nghiep_thpt")
+
+
+def test_a_name_missing_its_telling_word_or_shared_by_two_procedures_is_not_answered(api_url: str) -> None:
+    card = resolve(api_url, "thu tuc cap lai the hoc sinh")
+    assert card["decision"] != "answer", "'cấp lại học bạ' without 'bạ' is no student card"
+    teacher = resolve(api_url, "giao vien xin chuyen cong tac ve tinh khac")
+    assert teacher["decision"] != "answer", "a teacher's transfer is no pupil's school transfer"
+    twins = resolve(api_url, "xin học bổng chính sách cần hồ sơ gì")
+    offered = {c["slug"] for c in twins["candidates"]}
+    assert twins["decision"] == "choose" and offered >= {
+        "hoc_bong_sinh_vien_cu_tuyen",
+        "hoc_bong_chinh_sach_gdnn_thuong_binh_khuyet_tat",
+    }, "two procedures are officially called 'học bổng chính sách': both offered"
+    named = resolve(api_url, "hoc bong chinh sach cho sinh vien cu tuyen")
+    assert (named["decision"], named["slug"]) == ("answer", "hoc_bong_sinh_vien_cu_tuyen"), "its own words: answered"
+
+
+def test_founding_a_private_kindergarten_or_a_home_group_names_the_founding_procedure(api_url: str) -> None:
+    group = resolve(api_url, "cho hỏi mở nhóm trẻ độc lập ở nhà thì xin phép ở đâu")
+    assert (group["decision"], group["slug"]) == ("answer", "thanh_lap_hoac_cho_phep_thanh_lap_co_so_giao_duc")
+    school = resolve(api_url, "muốn mở trường mầm non tư thục thì nộp hồ sơ ở đâu")
+    first = school["slug"] or school["candidates"][0]["slug"]
+    assert first == "thanh_lap_hoac_cho_phep_thanh_lap_nha_tre_truong", "not the support for kindergarten teachers"
 
 
 def test_unknown_or_other_field_is_not_guessed(api_url: str) -> None:

@@ -33,6 +33,8 @@ class AspectData:
     deadline_words: tuple[str, ...]
     other_fields: tuple[str, ...]
     levels: dict[str, tuple[str, ...]]  # school level → the words that name it, normalised
+    school_stages: frozenset[str]  # the levels a pupil may be at
+    school_words: tuple[str, ...]  # words that name a pupil of any school stage ("học sinh"), normalised
     case_openers: tuple[str, ...]  # words that pose a case ("nếu", "trường hợp"), normalised
     not_a_stage: tuple[str, ...]  # phrases whose stage words name a field of study ("sư phạm mầm non"), normalised
 
@@ -54,6 +56,8 @@ def aspect_data() -> AspectData:
         deadline_words=tuple(normalize(w) for w in data["deadline_words"]),
         other_fields=tuple(normalize(w) for w in data["other_fields"]),
         levels={level: tuple(normalize(w) for w in words) for level, words in data["levels"].items()},
+        school_stages=frozenset(data["school_stages"]),
+        school_words=tuple(normalize(w) for w in data["school_words"]),
         case_openers=tuple(normalize(w) for w in data["case_openers"]),
         not_a_stage=tuple(normalize(w) for w in data["not_a_stage"]),
     )
@@ -77,12 +81,23 @@ def other_fields_named(text: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1024)
 def levels_named(padded: str) -> frozenset[str]:
-    """The stages of schooling (aspects.yml levels) that normalised, space-padded text names, synonyms read."""
+    """The stages of schooling (aspects.yml levels) that normalised, space-padded text names, synonyms read.
+
+    Each name of a " | "-joined list is read on its own: "học sinh" names every school stage only in a name that
+    names none of them ("Tiếp nhận học sinh"), not beside "trung học phổ thông".
+    """
     data = aspect_data()
     padded = read_as(padded)
     for phrase in data.not_a_stage:
         padded = padded.replace(f" {phrase} ", " | ")
-    return frozenset(level for level, words in data.levels.items() if any(f" {w} " in padded for w in words))
+    found: set[str] = set()
+    for part in padded.split("|"):
+        part = f" {part.strip()} "
+        named = {level for level, words in data.levels.items() if any(f" {w} " in part for w in words)}
+        if not named & data.school_stages and any(f" {w} " in part for w in data.school_words):
+            named |= data.school_stages
+        found |= named
+    return frozenset(found)
 
 
 def _find(words: list[str], phrase: tuple[str, ...], taken: list[bool]) -> list[int]:

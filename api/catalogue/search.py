@@ -213,7 +213,7 @@ class SearchIndex:
         self.idf = {t: idf * (WEAK_WEIGHT if t in weak else 1.0) for t, idf in self.full_idf.items()}
         self.vocab = list(self.idf)
         self._shapes = [
-            (frozenset(tokens), sum(self.idf[t] for t in set(tokens)), frozenset(pairwise(tokens)))
+            (frozenset(tokens), sum(self.full_idf[t] for t in set(tokens)), frozenset(pairwise(tokens)))
             for _, _, tokens in self._names
         ]
         self.mean_idf = sum(self.idf.values()) / max(len(self.idf), 1)
@@ -355,8 +355,7 @@ class SearchIndex:
         common = qset & nset
         if not common:
             return 0.0, common
-        if query.strong:  # a word of the name that the query holds is one of `common`
-            name_weight += sum(query.strong[t] - self.idf[t] for t in common if t in query.strong)
+        name_weight -= sum(self.full_idf[t] - query.strong.get(t, self.idf[t]) for t in common)
         known = by_common.get(common)
         if known is None:  # many names match the same words of one query: their weight and precision are the same
             known = by_common[common] = self._precision(query, total, common)
