@@ -218,6 +218,10 @@ class SearchIndex:
         ]
         self.mean_idf = sum(self.idf.values()) / max(len(self.idf), 1)
         self._name_pairs = frozenset(pair for _, _, pairs in self._shapes for pair in pairs)
+        self._slugs = [entry.slug for entry, _, _ in self._names]
+        self._entry_words: dict[str, frozenset[str]] = {}
+        for entry, _, tokens in self._names:
+            self._entry_words[entry.slug] = self._entry_words.get(entry.slug, frozenset()) | frozenset(tokens)
         self._by_initial: dict[str, list[str]] = {}
         for word in sorted(self.vocab):  # sorted: of two corrections as close, every process picks the same one
             self._by_initial.setdefault(word[0], []).append(word)
@@ -337,34 +341,34 @@ class SearchIndex:
             precision = max(precision, WINDOW_SHARE * window + (1 - WINDOW_SHARE) * precision)
         return matched, precision
 
-    def _score(
-        self,
-        query: Query,
-        total: float,
-        qset: frozenset[str],
-        qpairs: frozenset[tuple[str, str]],
-        i: int,
-        by_common: dict[frozenset[str], tuple[float, float]],
-    ) -> tuple[float, frozenset[str]]:
-        """Harmonic mean of the name's IDF-weighted recall and the query's precision, plus word order.
+    def _name_scores(self, query: Query, total: float, candidates: list[int]) -> dict[str, tuple[float, int]]:
+        """Each entry's best name: (score, name index). A name's score is the harmonic mean of its IDF-weighted
+        recall and the query's precision, plus word order.
 
         Precision is the better of the whole question's and, discounted, that of the shortest stretch holding
         the matched words: a long question with personal context is judged by the part that names a procedure.
+        Many names match the same words of one query: their weights and precision are computed once.
         """
-        nset, name_weight, name_pairs = self._shapes[i]
-        common = qset & nset
-        if not common:
-            return 0.0, common
-        name_weight -= sum(self.full_idf[t] - query.strong.get(t, self.idf[t]) for t in common)
-        known = by_common.get(common)
-        if known is None:  # many names match the same words of one query: their weight and precision are the same
-            known = by_common[common] = self._precision(query, total, common)
-        matched, precision = known
-        recall = matched / name_weight
-        f1 = 2 * recall * precision / (recall + precision)
-        if name_pairs:
-            f1 = (1 - ORDER_SHARE) * f1 + ORDER_SHARE * len(name_pairs & qpairs) / len(name_pairs)
-        return f1, common
+        qset, qpairs = frozenset(query.tokens), frozenset(pairwise(query.tokens))
+        by_common: dict[frozenset[str], tuple[float, float, float]] = {}
+        best: dict[str, tuple[float, int]] = {}
+        for i in candidates:
+            nset, name_weight, name_pairs = self._shapes[i]
+            common = qset & nset
+            known = by_common.get(common)
+            if known is None:
+                matched, precision = self._precision(query, total, common)
+                full = sum(self.full_idf[t] for t in common)  # the name's matched words, weighed in full in name_weight
+                known = by_common[common] = (matched, precision, full)
+            matched, precision, full = known
+            recall = matched / (name_weight - full + matched)
+            score = 2 * recall * precision / (recall + precision)
+            if name_pairs:
+                score = (1 - ORDER_SHARE) * score + ORDER_SHARE * len(name_pairs & qpairs) / len(name_pairs)
+            slug = self._slugs[i]
+            if slug not in best or score > best[slug][0]:
+                best[slug] = (score, i)
+        return best
 
     def search(self, text: str, limit: int = 5) -> list[Hit]:
         """Best-scoring entries for the text, one hit per entry, highest first."""
@@ -379,24 +383,19 @@ class SearchIndex:
         if not query.known:
             return []
         total = sum(query.diluted.values()) or sum(query.weights.values())
-        qset, qpairs = frozenset(query.tokens), frozenset(pairwise(query.tokens))
         candidates = sorted({i for t in set(query.known) for i in self._postings.get(t, ())})
-        best: dict[str, tuple[float, str, Entry, int]] = {}
-        covered: dict[str, set[str]] = {}
-        by_common: dict[frozenset[str], tuple[float, float]] = {}  # one query's matched words → _precision
-        for i in candidates:
-            entry, name, tokens = self._names[i]
-            score, common = self._score(query, total, qset, qpairs, i, by_common)
-            covered.setdefault(entry.slug, set()).update(common)
-            if score > 0 and (entry.slug not in best or score > best[entry.slug][0]):
-                best[entry.slug] = (score, name, entry, len(tokens) if common == self._shapes[i][0] else 0)
+        best = self._name_scores(query, total, candidates)
+        qset = frozenset(query.tokens)
+        covered = {slug: qset & self._entry_words[slug] for slug in best}  # what all its names explain together
         known_weight = sum(query.strong.get(t, self.idf[t]) for t in set(query.known)) or 1.0
         by_word: dict[str, list[tuple[str, float]]] = {}  # the query's words, read once for all hits
         for t, w in query.weights.items():
             by_word.setdefault(t.lstrip("?"), []).append((t, w))
         words = by_word.keys()
         ranked = []
-        for slug, (score, name, entry, whole) in best.items():
+        for slug, (score, i) in best.items():
+            entry, name, tokens = self._names[i]
+            whole = len(tokens) if covered[slug] >= self._shapes[i][0] else 0  # every word of the name is in the query
             cover = covered[slug]
             coverage = sum(query.strong.get(t, self.idf[t]) for t in cover) / known_weight
             extra = sum(w for word in self._described[slug] & words for t, w in by_word[word] if t not in cover)
