@@ -393,11 +393,14 @@ class SearchIndex:
             by_word.setdefault(t.lstrip("?"), []).append((t, w))
         words = by_word.keys()
         ranked = []
+        coverages: dict[frozenset[str], float] = {}  # many entries explain the same words of one query
         for slug, (score, i) in best.items():
             entry, name, tokens = self._names[i]
-            whole = len(tokens) if covered[slug] >= self._shapes[i][0] else 0  # every word of the name is in the query
             cover = covered[slug]
-            coverage = sum(query.strong.get(t, self.idf[t]) for t in cover) / known_weight
+            whole = len(tokens) if cover >= self._shapes[i][0] else 0  # every word of the name is in the query
+            coverage = coverages.get(cover)
+            if coverage is None:
+                coverage = coverages[cover] = sum(query.strong.get(t, self.idf[t]) for t in cover) / known_weight
             extra = sum(w for word in self._described[slug] & words for t, w in by_word[word] if t not in cover)
             final = (1 - COVERAGE_SHARE) * score + COVERAGE_SHARE * coverage + DESCRIPTION_SHARE * extra / total
             ranked.append((-round(final, 4), slug, name, entry, whole))
