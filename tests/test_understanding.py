@@ -253,6 +253,18 @@ def test_founding_a_private_kindergarten_or_a_home_group_names_the_founding_proc
     assert first == "thanh_lap_hoac_cho_phep_thanh_lap_nha_tre_truong", "not the support for kindergarten teachers"
 
 
+def test_a_word_typed_with_other_diacritics_than_the_name_spells_it_does_not_match(api_url: str) -> None:
+    culture = resolve(api_url, "đăng ký học bổ túc văn hóa ở đâu")
+    offered = {c["slug"] for c in culture["candidates"]}
+    assert culture["decision"] != "answer" and not offered & {"tu_van_du_hoc", "dieu_chinh_bo_sung_tu_van_du_hoc"}, (
+        "'văn hóa' is not the 'tư vấn' of study-abroad counselling"
+    )
+    for text in ("giáo dục hoà nhập cho trẻ khuyết tật", "giao duc hoa nhap cho tre khuyet tat"):  # old tone place, plain
+        body = resolve(api_url, text)
+        assert (body["decision"], body["slug"]) == ("answer", "disability_support"), text
+    assert resolve(api_url, "xin tư vấn du học")["slug"] == "tu_van_du_hoc", "spelt as the name spells it"
+
+
 def test_unknown_or_other_field_is_not_guessed(api_url: str) -> None:
     body = resolve(api_url, "thủ tục xin giấy phép xây dựng nhà ở nông thôn cần giấy tờ gì")
     assert body["decision"] != "answer" or body["kind"] != "procedure"

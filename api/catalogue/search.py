@@ -134,6 +134,32 @@ def unlisted_words(text: str) -> frozenset[str]:
     return frozenset(f for w in words if w not in typed and (f := fold(w)) in stop and f != w)
 
 
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")  # huyền, sắc, ngã, hỏi, nặng
+
+
+@functools.lru_cache(maxsize=8192)
+def spelling(word: str) -> str:
+    """A word as spelt with its diacritics, the tone mark moved to the end: "hoà" and "hòa" are one spelling."""
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    tone = "".join(ch for ch in decomposed if ch in _TONES)
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONES)) + tone
+
+
+@functools.lru_cache(maxsize=256)
+def spellings(text: str) -> dict[str, frozenset[str]]:
+    """Each folded word of a text typed with diacritics → how it was spelt ("van" → {"văn"}); words typed plain
+    anywhere in the text are left out: they say nothing of which word was meant."""
+    out: dict[str, set[str]] = {}
+    plain: set[str] = set()
+    for word in _WORD.findall(unicodedata.normalize("NFC", text[:2000].lower())):
+        folded = fold(word)
+        if folded == word:
+            plain.add(folded)
+        elif " " not in folded:
+            out.setdefault(folded, set()).add(spelling(word))
+    return {w: frozenset(forms) for w, forms in out.items() if w not in plain}
+
+
 @dataclass(frozen=True)
 class Entry:
     """A searchable item: a procedure or a topic with all the names it goes by."""
@@ -184,6 +210,7 @@ class Query:
     strong: dict[str, float] = field(default_factory=dict)  # folded collisions typed in an accented message: full IDF
     diluted: dict[str, float] = field(default_factory=dict)  # each word's weight against precision when unmatched
     positions: dict[str, tuple[int, ...]] = field(default_factory=dict)  # where each word stands in `tokens`
+    spelt: dict[str, frozenset[str]] = field(default_factory=dict)  # folded word → its spellings as typed (spellings)
 
 
 class SearchIndex:
@@ -219,6 +246,11 @@ class SearchIndex:
         self.mean_idf = sum(self.idf.values()) / max(len(self.idf), 1)
         self._name_pairs = frozenset(pair for _, _, pairs in self._shapes for pair in pairs)
         self._slugs = [entry.slug for entry, _, _ in self._names]
+        self._spelt = [spellings(name) for _, name, _ in self._names]  # a name's words as the catalogue spells them
+        self._spellings: dict[str, frozenset[str]] = {}  # folded word → every spelling the names give it
+        for spelt in self._spelt:
+            for word, forms in spelt.items():
+                self._spellings[word] = self._spellings.get(word, frozenset()) | forms
         self._entry_words: dict[str, frozenset[str]] = {}
         for entry, _, tokens in self._names:
             self._entry_words[entry.slug] = self._entry_words.get(entry.slug, frozenset()) | frozenset(tokens)
@@ -282,7 +314,8 @@ class SearchIndex:
         for i, key in enumerate(tokens):
             positions.setdefault(key, []).append(i)
         where = {key: tuple(found) for key, found in positions.items()}
-        return Query(tuple(tokens), weights, tuple(known), tuple(unknown), weak_keys, strong, diluted, where)
+        spelt = spellings(text) if accented else {}
+        return Query(tuple(tokens), weights, tuple(known), tuple(unknown), weak_keys, strong, diluted, where, spelt)
 
     def _read_collisions(self, words: list[str]) -> tuple[list[str], frozenset[str]]:
         """Accent-free text: a folded collision ("thi") next to a word it names things with is the content word.
@@ -352,9 +385,14 @@ class SearchIndex:
         qset, qpairs = frozenset(query.tokens), frozenset(pairwise(query.tokens))
         by_common: dict[frozenset[str], tuple[float, float, float]] = {}
         best: dict[str, tuple[float, int]] = {}
+        misspelt = self._spelt_otherwise(query, qset)
         for i in candidates:
             nset, name_weight, name_pairs = self._shapes[i]
             common = qset & nset
+            if i in misspelt:  # typed with diacritics, "văn" is no "vấn": a word the name spells otherwise
+                common -= misspelt[i]
+                if not common:
+                    continue
             known = by_common.get(common)
             if known is None:
                 matched, precision = self._precision(query, total, common)
@@ -369,6 +407,17 @@ class SearchIndex:
             if slug not in best or score > best[slug][0]:
                 best[slug] = (score, i)
         return best
+
+    def _spelt_otherwise(self, query: Query, qset: frozenset[str]) -> dict[int, frozenset[str]]:
+        """Names that spell a word of the query otherwise than it was typed → those words (none typed plain)."""
+        out: dict[int, set[str]] = {}
+        for word, forms in query.spelt.items():
+            if word in qset and not self._spellings.get(word, frozenset()) <= forms:  # some name spells it otherwise
+                for i in self._postings[word]:
+                    own = self._spelt[i].get(word)
+                    if own and not own & forms:
+                        out.setdefault(i, set()).add(word)
+        return {i: frozenset(words) for i, words in out.items()}
 
     def search(self, text: str, limit: int = 5) -> list[Hit]:
         """Best-scoring entries for the text, one hit per entry, highest first."""
