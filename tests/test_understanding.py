@@ -269,6 +269,8 @@ def test_unknown_or_other_field_is_not_guessed(api_url: str) -> None:
     body = resolve(api_url, "thủ tục xin giấy phép xây dựng nhà ở nông thôn cần giấy tờ gì")
     assert body["decision"] != "answer" or body["kind"] != "procedure"
     assert resolve(api_url, "mất bằng đại học thì xin lại ở đâu")["decision"] != "answer"
+    notary = resolve(api_url, "cong chung bang tot nghiep o dau")
+    assert notary["decision"] != "answer", "certifying a copy is the commune's or a notary's, not recognising a diploma"
 
 
 def test_national_code_and_button_pick(api_url: str) -> None:
