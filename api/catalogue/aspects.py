@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from api.catalogue.search import read_as
+from api.catalogue.words import read_as
 from textnorm import normalize
 from textnorm.normalize import fold
 

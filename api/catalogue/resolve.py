@@ -22,9 +22,11 @@ from api.catalogue.aspects import (
 from api.catalogue.cited import cited
 from api.catalogue.context import within_offer, within_topic
 from api.catalogue.decision import HIDDEN_STATUSES, REPLACED_STATUSES, Candidate, Resolution, answer, procedure_slug
-from api.catalogue.search import Hit, Query, content_tokens, personal_words, unlisted_words, word_set
+from api.catalogue.search import Hit, Query
 from api.catalogue.store import Snapshot
 from api.catalogue.thresholds import THRESHOLDS
+from api.catalogue.twins import sharing_the_name
+from api.catalogue.words import personal_words, unlisted_words, word_set
 from textnorm import normalize
 from textnorm.privacy import without_personal_data
 
@@ -187,7 +189,7 @@ def _decide(
         wider = [d for d in close if all(c is d or (c.matched < d.matched and c.whole_name <= d.whole_name) for c in close)]
         if len(close) > 1 and wider:  # one close candidate matched every word the others did, and more: it is meant
             top, close = wider[0], wider[:1]
-        twins = _sharing_the_name(snap, top, named, procedure_query)
+        twins = sharing_the_name(snap, top, named, procedure_query)
         if twins:  # "học bổng chính sách" is the official name of two procedures: the user picks
             return Resolution("choose", "ambiguous", aspect, candidates=[top, *twins][: t.max_candidates])
         if focus_slug and any(c.kind == "procedure" and c.slug == focus_slug for c in close):
@@ -250,53 +252,6 @@ def _fits_focus(snap: Snapshot, focus: str, query: Query, text: str) -> bool:
     own = index.words_of.get(("procedure", focus), frozenset())
     weight = {w: index.idf.get(w, index.rarest) for w in words}
     return sum(weight[w] for w in words if w in own) >= THRESHOLDS.focus_fit * sum(weight.values())
-
-
-def _official_words(snap: Snapshot, slug: str) -> tuple[str, ...]:
-    """A procedure's official name as content words, in order."""
-    return tuple(content_tokens(str(snap.procedures[slug].get("name") or "")))
-
-
-def _sharing_the_name(snap: Snapshot, top: Candidate, named: list[Candidate], query: Query) -> list[Candidate]:
-    """Other procedures whose official names hold, in the same order, the whole phrase the message named the best
-    one by: the message names them all alike ("học bổng chính sách" is in the names of two procedures).
-
-    Only procedures for the same audience: an organisation's procedure ranks below a citizen's, never beside it.
-    A message that holds one of the best one's names whole ("chuyển trường") has named it.
-    """
-    if top.kind != "procedure" or len(top.matched) < 2 or top.whole_name:  # a whole name typed ("chuyển trường")
-        return []
-    phrase = _longest_shared_run(query.tokens, _official_words(snap, top.slug))
-    generic = word_set("generic")
-    if len(phrase) < 2 or set(phrase) != top.matched or set(phrase) <= generic:
-        return []
-    audience = snap.procedures[top.slug].get("audience")  # a school's founding is no twin of a parent's procedure
-    return [
-        c
-        for c in named
-        if c is not top
-        and c.kind == "procedure"
-        and snap.procedures[c.slug].get("audience") == audience
-        and _holds_run(_official_words(snap, c.slug), phrase)
-    ]
-
-
-def _longest_shared_run(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
-    """The longest run of words found in the same order in both (the first, when several are as long)."""
-    best: tuple[str, ...] = ()
-    for i in range(len(a)):
-        for j in range(len(b)):
-            k = 0
-            while i + k < len(a) and j + k < len(b) and a[i + k] == b[j + k]:
-                k += 1
-            if k > len(best):
-                best = a[i : i + k]
-    return best
-
-
-def _holds_run(words: tuple[str, ...], run: tuple[str, ...]) -> bool:
-    """The run stands in the words, in order and unbroken."""
-    return any(words[i : i + len(run)] == run for i in range(len(words) - len(run) + 1))
 
 
 def _procedure_over_topic(snap: Snapshot, named: list[Candidate]) -> Candidate:
