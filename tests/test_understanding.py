@@ -269,6 +269,10 @@ def test_unknown_or_other_field_is_not_guessed(api_url: str) -> None:
     body = resolve(api_url, "thủ tục xin giấy phép xây dựng nhà ở nông thôn cần giấy tờ gì")
     assert body["decision"] != "answer" or body["kind"] != "procedure"
     assert resolve(api_url, "mất bằng đại học thì xin lại ở đâu")["decision"] != "answer"
+    ielts = resolve(api_url, "dang ky thi ielts o dau")
+    assert ielts["decision"] != "answer", "the IELTS test is no graduation exam ('ielts' in an exemption alias)"
+    exempt = resolve(api_url, "có ielts 5.0 được miễn thi tiếng anh tốt nghiệp không")
+    assert (exempt["decision"], exempt["slug"]) == ("answer", "dang_ky_du_thi_tot_nghiep_thpt"), "the exemption is"
     notary = resolve(api_url, "cong chung bang tot nghiep o dau")
     assert notary["decision"] != "answer", "certifying a copy is the commune's or a notary's, not recognising a diploma"
 

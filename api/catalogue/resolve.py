@@ -83,9 +83,11 @@ def rank(snap: Snapshot, procedure_query: Query, topic_query: Query, text: str =
     def blend(kind: str, slug: str, score: float) -> float:
         return (1 - share) * score + share * full_text.get((kind, slug), 0.0)
 
+    said = frozenset(procedure_query.known + topic_query.known) - word_set("generic")  # the message's own words
+
     def penalty(kind: str, slug: str, doc: dict[str, Any]) -> float:
         names = _names(snap, kind, slug) if foreign or levels else ""
-        missed = any(f" {w} " not in names for w in foreign)
+        missed = any(not _covers(names, w, said) for w in foreign)
         own_levels = levels_named(names) if levels and kind == "procedure" else frozenset()  # a topic: every stage
         missed = missed or bool(own_levels and not own_levels & levels)  # "lớp 3" is not the kindergarten support
         organization = doc.get("audience") == "organization"
@@ -113,6 +115,16 @@ def rank(snap: Snapshot, procedure_query: Query, topic_query: Query, text: str =
         score = round(blend("topic", hit.slug, hit.score) - penalty("topic", hit.slug, snap.topics[hit.slug]), 4)
         best[("topic", hit.slug)] = Candidate("topic", hit.slug, hit.title, score, _specific(hit), matched, hit.whole_name)
     return sorted(best.values(), key=lambda c: (-c.score, c.kind, c.slug))
+
+
+def _covers(names: str, word: str, said: frozenset[str]) -> bool:
+    """One of an entry's names holds a word of another field and another specific word the message holds too:
+    "dùng chứng chỉ IELTS miễn thi" covers "IELTS … miễn thi ngoại ngữ", not "đăng ký thi IELTS"."""
+    for name in names.split("|"):
+        own = set(name.split())
+        if f" {word} " in f" {name} " and (own - set(word.split())) & said:
+            return True
+    return False
 
 
 def decide(
