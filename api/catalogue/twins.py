@@ -3,6 +3,8 @@ names of others too ("học bổng chính sách" is in the names of two scholars
 
 from __future__ import annotations
 
+from difflib import SequenceMatcher
+
 from api.catalogue.decision import Candidate
 from api.catalogue.search import Query
 from api.catalogue.store import Snapshot
@@ -40,15 +42,8 @@ def sharing_the_name(snap: Snapshot, top: Candidate, named: list[Candidate], que
 
 def _longest_shared_run(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
     """The longest run of words found in the same order in both (the first, when several are as long)."""
-    best: tuple[str, ...] = ()
-    for i in range(len(a)):
-        for j in range(len(b)):
-            k = 0
-            while i + k < len(a) and j + k < len(b) and a[i + k] == b[j + k]:
-                k += 1
-            if k > len(best):
-                best = a[i : i + k]
-    return best
+    match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    return a[match.a : match.a + match.size]
 
 
 def _holds_run(words: tuple[str, ...], run: tuple[str, ...]) -> bool:
